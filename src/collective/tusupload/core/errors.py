@@ -1,0 +1,107 @@
+"""Protocol errors: one exception type per tus error, each knows its status.
+
+The handler turns every :class:`TusError` into a reply with the error's
+``status`` and its short plain-text ``message`` as body. Anything else that
+is raised is a bug or a host matter (e.g. a Zope ``ConflictError``) and is
+left to propagate.
+"""
+
+from __future__ import annotations
+
+
+class TusError(Exception):
+    """Base class: a protocol error with an HTTP status and a short message."""
+
+    status: int = 400
+    message: str = "bad request"
+
+    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None) -> None:
+        if message is not None:
+            self.message = message
+        self.headers: dict[str, str] = dict(headers or {})
+        super().__init__(self.message)
+
+
+class BadRequest(TusError):
+    """Malformed or contradictory request headers (400)."""
+
+    status = 400
+    message = "bad request"
+
+
+class Forbidden(TusError):
+    """The request is understood but not allowed (403)."""
+
+    status = 403
+    message = "forbidden"
+
+
+class NotFound(TusError):
+    """Unknown upload, malformed id, or an upload of someone else (404)."""
+
+    status = 404
+    message = "upload not found"
+
+
+class MethodNotAllowed(TusError):
+    """The method is not supported on this URL (405)."""
+
+    status = 405
+    message = "method not allowed"
+
+
+class OffsetMismatch(TusError):
+    """``Upload-Offset`` differs from the server's offset (409)."""
+
+    status = 409
+    message = "Upload-Offset does not match the upload's offset"
+
+
+class Gone(TusError):
+    """The upload expired (410)."""
+
+    status = 410
+    message = "upload expired"
+
+
+class PreconditionFailed(TusError):
+    """Missing or unsupported ``Tus-Resumable`` version (412)."""
+
+    status = 412
+    message = "unsupported tus version"
+
+
+class TooLarge(TusError):
+    """Upload larger than the maximum, or data past ``Upload-Length`` (413)."""
+
+    status = 413
+    message = "upload too large"
+
+
+class UnsupportedMediaType(TusError):
+    """Wrong ``Content-Type`` for a PATCH (415)."""
+
+    status = 415
+    message = "Content-Type must be application/offset+octet-stream"
+
+
+class Locked(TusError):
+    """Another request holds the upload's lock (423)."""
+
+    status = 423
+    message = "upload is busy"
+
+
+class ChecksumMismatch(TusError):
+    """``Upload-Checksum`` does not match the chunk (460)."""
+
+    status = 460
+    message = "checksum mismatch"
+
+
+class HookRefused(TusError):
+    """A host hook refuses the request with a status of its choice."""
+
+    def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None) -> None:
+        self.status = status
+        super().__init__(message, headers=headers)

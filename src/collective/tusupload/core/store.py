@@ -1,0 +1,388 @@
+"""Where uploads live: the :class:`Store` interface and :class:`FileStore`.
+
+A :class:`FileStore` keeps three files per upload in one directory::
+
+    <id>.data   the bytes received so far (appended, never rewritten)
+    <id>.info   JSON of :class:`UploadInfo`, replaced atomically
+    <id>.lock   the lock file of :class:`~.locks.FileLocker`
+
+The info file is the truth: its ``offset`` only advances after the data up to
+it is on disk, so a crash leaves at worst a data file that is *longer* than
+the info says. Such surplus bytes are ignored and cut off before the next
+write (see :meth:`FileStore.append`).
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import os
+import re
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from collective.tusupload.core import errors
+
+
+if TYPE_CHECKING:
+    from collective.tusupload.core.locks import Locker
+
+
+UPLOAD_ID_PATTERN = re.compile(r"^[0-9a-f]{32,64}\Z")
+
+DATA_SUFFIX = ".data"
+INFO_SUFFIX = ".info"
+LOCK_SUFFIX = ".lock"
+TEMP_MARKER = ".tmp-"
+
+
+def new_upload_id() -> str:
+    """Return a fresh upload id of 128 random bits as 32 hex digits."""
+    return secrets.token_hex(16)
+
+
+def is_valid_upload_id(upload_id: object) -> bool:
+    """Tell whether ``upload_id`` has the strict shape of an upload id."""
+    return isinstance(upload_id, str) and UPLOAD_ID_PATTERN.match(upload_id) is not None
+
+
+def check_upload_id(upload_id: object) -> str:
+    """Return ``upload_id`` if well-formed.
+
+    :raises errors.NotFound: for anything else (never build a path from it).
+    """
+    if not is_valid_upload_id(upload_id):
+        raise errors.NotFound()
+    return upload_id  # type: ignore[return-value]
+
+
+@dataclass
+class UploadInfo:
+    """Everything known about one upload; JSON-serialisable.
+
+    ``length`` is ``None`` while the length is deferred (or, for a final
+    upload, while a partial's length is unknown). ``finished`` becomes true
+    once the host's finish hook has run (or the host marked it).
+    """
+
+    id: str
+    length: int | None = None
+    offset: int = 0
+    metadata: dict[str, str | None] = field(default_factory=dict)
+    created: float = 0.0
+    expires: float | None = None
+    principal: str | None = None
+    is_partial: bool = False
+    is_final: bool = False
+    partial_ids: list[str] = field(default_factory=list)
+    finished: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_deferred(self) -> bool:
+        """True while the length is not known yet."""
+        return self.length is None
+
+    @property
+    def is_complete(self) -> bool:
+        """True when all bytes have arrived."""
+        return self.length is not None and self.offset >= self.length
+
+    def is_expired(self, now: float) -> bool:
+        """True when the upload's expiry time has passed at ``now``."""
+        return self.expires is not None and now >= self.expires
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> UploadInfo:
+        """Build from :meth:`to_dict` output, ignoring unknown keys."""
+        known = {name: values[name] for name in cls.__dataclass_fields__ if name in values}
+        return cls(**known)
+
+
+class Store(abc.ABC):
+    """Storage of upload data and info; knows nothing about HTTP.
+
+    Each optional tus extension is a capability flag; the handler advertises
+    only what the store supports. Callers that change an upload (append,
+    truncate, update_info, remove) hold the upload's lock.
+    """
+
+    supports_termination: bool = True
+    supports_concatenation: bool = True
+    supports_defer_length: bool = True
+
+    @abc.abstractmethod
+    def create(self, info: UploadInfo) -> UploadInfo:
+        """Create an empty upload described by ``info`` and return it."""
+
+    @abc.abstractmethod
+    def get_info(self, upload_id: str) -> UploadInfo:
+        """Return the info of ``upload_id``.
+
+        :raises errors.NotFound: if there is no such upload.
+        """
+
+    @abc.abstractmethod
+    def update_info(self, info: UploadInfo) -> None:
+        """Persist ``info`` atomically."""
+
+    @abc.abstractmethod
+    def append(self, upload_id: str, offset: int, blocks: Iterable[bytes]) -> int:
+        """Write ``blocks`` to the data starting at ``offset``; return the byte count.
+
+        Bytes beyond ``offset`` left over from an earlier crash are cut off
+        first. The info is not changed: the caller updates the offset after
+        this returns. If ``blocks`` raises, the bytes written so far stay and
+        the exception propagates.
+        """
+
+    @abc.abstractmethod
+    def truncate(self, upload_id: str, offset: int) -> None:
+        """Cut the data back to ``offset`` bytes (to discard a refused chunk)."""
+
+    @abc.abstractmethod
+    def open_data(self, upload_id: str) -> BinaryIO:
+        """Open the data for reading (binary)."""
+
+    @abc.abstractmethod
+    def data_path(self, upload_id: str) -> str:
+        """Return the filesystem path of the data, for hosts that link or rename it."""
+
+    @abc.abstractmethod
+    def remove(self, upload_id: str) -> int:
+        """Remove the upload's data and info; return the number of bytes freed."""
+
+    @abc.abstractmethod
+    def list_ids(self) -> list[str]:
+        """Return the ids of all uploads that have an info."""
+
+    @abc.abstractmethod
+    def create_locker(self) -> Locker:
+        """Return the default locker for this store."""
+
+    def list_orphans(self, *, older_than: float) -> list[str]:
+        """Return ids that have leftover files but no info (for cleanup)."""
+        return []
+
+    def remove_orphan(self, upload_id: str) -> int:
+        """Remove the leftover files of an orphan id; return bytes freed."""
+        return 0
+
+
+class FileStore(Store):
+    """A :class:`Store` with one data file and one info file per upload.
+
+    :param directory: where uploads live; created if missing.
+    :param fsync: flush data and info to stable storage before the offset
+        advances (crash consistency on power loss, not only process death).
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], *, fsync: bool = True) -> None:
+        self.directory = os.fspath(directory)
+        self.fsync = fsync
+        os.makedirs(self.directory, exist_ok=True)
+
+    # -- paths ------------------------------------------------------------
+
+    def _path(self, upload_id: str, suffix: str) -> str:
+        return os.path.join(self.directory, check_upload_id(upload_id) + suffix)
+
+    def data_path(self, upload_id: str) -> str:
+        """Return the path of the data file."""
+        return self._path(upload_id, DATA_SUFFIX)
+
+    def info_path(self, upload_id: str) -> str:
+        """Return the path of the info file."""
+        return self._path(upload_id, INFO_SUFFIX)
+
+    def lock_path(self, upload_id: str) -> str:
+        """Return the path of the lock file."""
+        return self._path(upload_id, LOCK_SUFFIX)
+
+    def create_locker(self) -> Locker:
+        """Return a :class:`~.locks.FileLocker` on this store's directory."""
+        from collective.tusupload.core.locks import FileLocker
+
+        return FileLocker(self.directory)
+
+    # -- info -------------------------------------------------------------
+
+    def create(self, info: UploadInfo) -> UploadInfo:
+        """Create the empty data file, then the info (which makes it exist)."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        descriptor = os.open(self.data_path(info.id), flags, 0o600)
+        os.close(descriptor)
+        self.update_info(info)
+        return info
+
+    def get_info(self, upload_id: str) -> UploadInfo:
+        """Read the info; clamp the offset to the bytes really on disk."""
+        path = self.info_path(upload_id)
+        try:
+            with open(path, "rb") as info_file:
+                values = json.load(info_file)
+            info = UploadInfo.from_dict(values)
+        except FileNotFoundError:
+            raise errors.NotFound() from None
+        except (ValueError, TypeError) as error:
+            raise errors.NotFound("upload info unreadable") from error
+        if info.id != upload_id:
+            raise errors.NotFound()
+        on_disk = self._data_size(upload_id)
+        if on_disk is not None and on_disk < info.offset:
+            # Only possible after a power loss with fsync=False.
+            info.offset = on_disk
+        return info
+
+    def update_info(self, info: UploadInfo) -> None:
+        """Write the info to a temp file, flush it, and rename it into place."""
+        path = self.info_path(info.id)
+        temp_path = f"{path}{TEMP_MARKER}{secrets.token_hex(4)}"
+        payload = json.dumps(info.to_dict(), sort_keys=True).encode("utf-8")
+        try:
+            with open(temp_path, "wb") as temp_file:
+                temp_file.write(payload)
+                temp_file.flush()
+                if self.fsync:
+                    os.fsync(temp_file.fileno())
+            os.replace(temp_path, path)
+        except BaseException:
+            _unlink_quietly(temp_path)
+            raise
+        if self.fsync:
+            self._sync_directory()
+
+    def list_ids(self) -> list[str]:
+        """Return the ids of all uploads with an info file."""
+        ids = []
+        for name in os.listdir(self.directory):
+            upload_id, suffix = os.path.splitext(name)
+            if suffix == INFO_SUFFIX and is_valid_upload_id(upload_id):
+                ids.append(upload_id)
+        return sorted(ids)
+
+    # -- data -------------------------------------------------------------
+
+    def append(self, upload_id: str, offset: int, blocks: Iterable[bytes]) -> int:
+        """Cut the data to ``offset``, then append ``blocks``; return bytes written."""
+        written = 0
+        with open(self.data_path(upload_id), "r+b") as data_file:
+            size = os.fstat(data_file.fileno()).st_size
+            if size < offset:
+                raise errors.OffsetMismatch("upload data is shorter than its offset")
+            if size > offset:
+                data_file.truncate(offset)
+            data_file.seek(offset)
+            try:
+                for block in blocks:
+                    data_file.write(block)
+                    written += len(block)
+            finally:
+                data_file.flush()
+                if self.fsync:
+                    os.fdatasync(data_file.fileno())
+        return written
+
+    def truncate(self, upload_id: str, offset: int) -> None:
+        """Cut the data file back to ``offset`` bytes."""
+        with open(self.data_path(upload_id), "r+b") as data_file:
+            data_file.truncate(offset)
+            if self.fsync:
+                os.fdatasync(data_file.fileno())
+
+    def open_data(self, upload_id: str) -> BinaryIO:
+        """Open the data file for reading."""
+        try:
+            return open(self.data_path(upload_id), "rb")
+        except FileNotFoundError:
+            raise errors.NotFound() from None
+
+    def remove(self, upload_id: str) -> int:
+        """Remove info first (the upload stops existing), then the data."""
+        freed = self._file_size(self.data_path(upload_id)) + self._file_size(self.info_path(upload_id))
+        _unlink_quietly(self.info_path(upload_id))
+        _unlink_quietly(self.data_path(upload_id))
+        if self.fsync:
+            self._sync_directory()
+        return freed
+
+    # -- cleanup support ----------------------------------------------------
+
+    def list_orphans(self, *, older_than: float) -> list[str]:
+        """Return ids with data, lock or temp files but no info, untouched since ``older_than``."""
+        with_info = set(self.list_ids())
+        orphans = set()
+        for name in os.listdir(self.directory):
+            upload_id = _id_from_name(name)
+            if upload_id is None or upload_id in with_info:
+                continue
+            if self._mtime(os.path.join(self.directory, name)) < older_than:
+                orphans.add(upload_id)
+        return sorted(orphans)
+
+    def remove_orphan(self, upload_id: str) -> int:
+        """Remove data and stray temp files of an id without info (not its lock file)."""
+        freed = 0
+        prefix = check_upload_id(upload_id)
+        for name in os.listdir(self.directory):
+            if name.startswith(prefix + INFO_SUFFIX + TEMP_MARKER) or name == prefix + DATA_SUFFIX:
+                path = os.path.join(self.directory, name)
+                freed += self._file_size(path)
+                _unlink_quietly(path)
+        return freed
+
+    def stray_temp_files(self, upload_id: str, *, older_than: float) -> Iterator[str]:
+        """Yield temp info files of ``upload_id`` left by a crash."""
+        prefix = check_upload_id(upload_id) + INFO_SUFFIX + TEMP_MARKER
+        for name in os.listdir(self.directory):
+            path = os.path.join(self.directory, name)
+            if name.startswith(prefix) and self._mtime(path) < older_than:
+                yield path
+
+    # -- helpers ------------------------------------------------------------
+
+    def _data_size(self, upload_id: str) -> int | None:
+        try:
+            return os.stat(self.data_path(upload_id)).st_size
+        except FileNotFoundError:
+            return None
+
+    @staticmethod
+    def _file_size(path: str) -> int:
+        try:
+            return os.stat(path).st_size
+        except FileNotFoundError:
+            return 0
+
+    @staticmethod
+    def _mtime(path: str) -> float:
+        try:
+            return os.stat(path).st_mtime
+        except FileNotFoundError:
+            return float("inf")
+
+    def _sync_directory(self) -> None:
+        descriptor = os.open(self.directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _id_from_name(name: str) -> str | None:
+    """Return the upload id a file name in a store directory belongs to."""
+    upload_id = name.split(".", 1)[0]
+    return upload_id if is_valid_upload_id(upload_id) and "." in name else None
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
