@@ -1,0 +1,120 @@
+"""Small helpers shared by the adapters (no host framework imported here)."""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+
+#: The methods the tus protocol uses; anything else is not a tus request.
+TUS_METHODS = frozenset({"OPTIONS", "HEAD", "POST", "PATCH", "DELETE"})
+
+
+def effective_method(method: str, override: str | None) -> str:
+    """Return the method a tus request means, after ``X-HTTP-Method-Override``.
+
+    :param method: the HTTP request method.
+    :param override: the value of ``X-HTTP-Method-Override``, if any.
+    :returns: the upper-cased method.
+    """
+    if override and override.strip():
+        return override.strip().upper()
+    return method.upper()
+
+
+def split_upload_url(url: str, method: str) -> tuple[str, str | None]:
+    """Split a request URL into the collection URL and an upload id.
+
+    A POST goes to the collection itself; every other verb addresses one
+    upload, whose id is the last path segment. Used when the host does not
+    know where its tus endpoint is mounted (the legacy ``Tus`` API).
+
+    :param url: the request URL without query string.
+    :param method: the effective method (see :func:`effective_method`).
+    :returns: ``(base_url, upload_id)``; ``upload_id`` is ``None`` for the
+        collection URL.
+    """
+    url = url.rstrip("/")
+    if method in ("POST", "OPTIONS"):
+        return url, None
+    base_url, _, upload_id = url.rpartition("/")
+    return base_url, upload_id or None
+
+
+def is_tus_request(method: str, tus_resumable: str | None) -> bool:
+    """Tell whether a request speaks tus: a tus verb carrying ``Tus-Resumable``.
+
+    OPTIONS needs no version header (the protocol exempts it from the check).
+    """
+    if method not in TUS_METHODS:
+        return False
+    return method == "OPTIONS" or bool(tus_resumable)
+
+
+class BoundedReader:
+    """Read at most ``length`` bytes from ``stream``, then report EOF.
+
+    WSGI servers need not signal the end of the body; reading past
+    ``CONTENT_LENGTH`` may block. ``length=None`` reads until the stream ends
+    (for servers that set ``wsgi.input_terminated``).
+    """
+
+    def __init__(self, stream: BinaryIO, length: int | None) -> None:
+        self._stream = stream
+        self._remaining = length
+
+    def read(self, size: int = -1) -> bytes:
+        if self._remaining is None:
+            return self._stream.read(size)
+        if self._remaining <= 0:
+            return b""
+        if size is None or size < 0 or size > self._remaining:
+            size = self._remaining
+        block = self._stream.read(size)
+        self._remaining -= len(block)
+        return block
+
+    def readable(self) -> bool:
+        return True
+
+
+def parse_int(value, default: int | None = None) -> int | None:
+    """Convert an option given as text (PasteDeploy) or a number to ``int``."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise ValueError(f"not an integer: {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    text = str(value).strip()
+    if text.lower() in ("none", "null", "unlimited"):
+        return None
+    return int(text)
+
+
+def parse_float(value, default: float | None = None) -> float | None:
+    """Convert an option given as text or a number to ``float``."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return float(str(value).strip())
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_bool(value, default: bool = False) -> bool:
+    """Convert an option given as text (``true``/``false``/``1``/``0``...) to ``bool``."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")

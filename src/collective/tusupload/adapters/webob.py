@@ -1,0 +1,139 @@
+"""WebOb host: a :class:`webob.Request` in, a :class:`webob.Response` out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from typing import BinaryIO
+
+from collective.tusupload.adapters.common import BoundedReader
+from collective.tusupload.adapters.common import effective_method
+from collective.tusupload.adapters.common import is_tus_request
+from collective.tusupload.adapters.common import split_upload_url
+from collective.tusupload.core.protocol import TusRequest
+from collective.tusupload.core.protocol import TusResponse
+
+
+_DERIVE = object()
+
+
+class WebobAdapter:
+    """Turn a WebOb request into tus request facts and a reply into a response.
+
+    :param request: a :class:`webob.Request`.
+    :param base_url: the tus collection URL (no trailing slash). By default
+        it is derived from the request URL: a POST goes to the collection,
+        any other verb to ``<base_url>/<upload_id>``.
+    :param upload_id: the upload addressed, ``None`` for the collection.
+        Derived from the URL when not given.
+    :param principal: the acting user id, if the host knows one.
+
+    After :meth:`apply_response`, :attr:`resp` holds the WebOb response to
+    return (as in the original ``tus`` package).
+    """
+
+    def __init__(self, request, *, base_url: str | None = None, upload_id: Any = _DERIVE, principal: str | None = None) -> None:
+        self.req = request
+        self._base_url = base_url
+        self._upload_id = upload_id
+        self.principal = principal
+        self._resp = None
+
+    # -- request facts -------------------------------------------------
+
+    @property
+    def method(self) -> str:
+        """The method after ``X-HTTP-Method-Override``."""
+        return effective_method(self.req.method, self.req.headers.get("X-HTTP-Method-Override"))
+
+    @property
+    def url(self) -> str:
+        return self.req.path_url
+
+    @property
+    def valid(self) -> bool:
+        """Whether the request speaks tus (see :func:`~.common.is_tus_request`)."""
+        return is_tus_request(self.method, self.req.headers.get("Tus-Resumable"))
+
+    def get_header(self, name: str) -> str | None:
+        return self.req.headers.get(name)
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.req.headers
+
+    def body_stream(self) -> BinaryIO | None:
+        """The request body as a stream limited to ``Content-Length``.
+
+        Never ``request.body``: that would read the whole chunk into memory.
+        """
+        environ = self.req.environ
+        length = self.req.content_length
+        if length is None and not environ.get("wsgi.input_terminated"):
+            return None
+        return BoundedReader(self.req.body_file_raw, length)
+
+    def location(self) -> tuple[str, str | None]:
+        """Return ``(base_url, upload_id)`` for this request."""
+        derived_base, derived_id = split_upload_url(self.url, self.method)
+        base_url = self._base_url if self._base_url is not None else derived_base
+        upload_id = derived_id if self._upload_id is _DERIVE else self._upload_id
+        return base_url.rstrip("/"), upload_id
+
+    def tus_request(self, *, context: Any = None) -> TusRequest:
+        """Build the core's request facts from the WebOb request."""
+        base_url, upload_id = self.location()
+        return TusRequest(
+            method=self.req.method,
+            headers=self.req.headers,
+            body=self.body_stream(),
+            upload_id=upload_id,
+            base_url=base_url,
+            principal=self.principal,
+            content_length=self.req.content_length,
+            context=context,
+        )
+
+    # -- response ------------------------------------------------------
+
+    @property
+    def resp(self):
+        """The WebOb response (created empty on first access)."""
+        if self._resp is None:
+            from webob import Response
+
+            self._resp = Response()
+        return self._resp
+
+    def apply_response(self, tus_response: TusResponse):
+        """Turn the core's reply into a :class:`webob.Response`, kept in :attr:`resp`.
+
+        :returns: the WebOb response.
+        """
+        self._resp = to_webob_response(tus_response)
+        return self._resp
+
+    def set_request_body(self, value) -> None:
+        """Replace the request body: a file object, or text/bytes (e.g. a path)."""
+        if hasattr(value, "read"):
+            self.req.body_file = value
+        else:
+            if isinstance(value, str):
+                value = value.encode("utf-8")
+            self.req.body = value
+
+
+def to_webob_response(tus_response: TusResponse):
+    """Return a :class:`webob.Response` carrying a :class:`TusResponse`."""
+    from webob import Response
+
+    headerlist = [(name, str(value)) for name, value in tus_response.headers.items()]
+    response = Response(status=tus_response.status, headerlist=headerlist)
+    if tus_response.body:
+        response.body = tus_response.body
+        if "Content-Type" not in response.headers:
+            response.content_type = "text/plain"
+            response.charset = "utf-8"
+    elif tus_response.status not in (204, 304) and "Content-Length" not in response.headers:
+        response.content_length = 0
+    return response

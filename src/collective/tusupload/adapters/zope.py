@@ -1,0 +1,199 @@
+"""Zope host: a Zope ``HTTPRequest`` in, its ``response`` filled in out.
+
+Duck-typed: nothing from Zope is imported, so the module loads anywhere and is
+tested with a fake request. Plone wiring builds on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from collections.abc import Mapping
+from typing import Any
+from typing import BinaryIO
+
+from collective.tusupload.adapters.common import BoundedReader
+from collective.tusupload.adapters.common import effective_method
+from collective.tusupload.adapters.common import is_tus_request
+from collective.tusupload.adapters.common import split_upload_url
+from collective.tusupload.core.protocol import TusRequest
+from collective.tusupload.core.protocol import TusResponse
+
+
+_DERIVE = object()
+
+#: CGI variables that carry headers without the ``HTTP_`` prefix.
+_UNPREFIXED = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+
+
+def _header_name(cgi_name: str) -> str | None:
+    if cgi_name in _UNPREFIXED:
+        return _UNPREFIXED[cgi_name]
+    if cgi_name.startswith("HTTP_"):
+        return "-".join(part.capitalize() for part in cgi_name[5:].split("_"))
+    return None
+
+
+class RequestHeaders(Mapping):
+    """Read-only, case-insensitive view of a Zope request's headers.
+
+    Lookups go through ``request.getHeader`` (which knows the CGI spelling);
+    iteration lists the ``HTTP_*`` variables of the request's environment.
+    """
+
+    def __init__(self, request) -> None:
+        self._request = request
+
+    def _environ(self) -> Mapping[str, Any]:
+        environ = getattr(self._request, "environ", None)
+        if environ is None:
+            environ = getattr(self._request, "_orig_env", None) or {}
+        return environ
+
+    def __getitem__(self, name: str) -> str:
+        value = self._request.getHeader(name, None)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def get(self, name: str, default=None):
+        value = self._request.getHeader(name, None)
+        return default if value is None else value
+
+    def __contains__(self, name) -> bool:
+        return self._request.getHeader(name, None) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        for cgi_name in list(self._environ()):
+            name = _header_name(cgi_name)
+            if name is not None:
+                yield name
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class Zope2RequestAdapter:
+    """Turn a Zope request into tus request facts and fill in its response.
+
+    :param request: a Zope ``HTTPRequest`` (or anything with ``getHeader``,
+        ``get``, ``response`` and ``method``/``REQUEST_METHOD``).
+    :param base_url: the tus collection URL. Derived from ``request.URL`` by
+        default: a POST goes to the collection, other verbs to an upload.
+    :param upload_id: the upload addressed (``None`` for the collection);
+        derived from the URL when not given.
+    :param principal: the acting user id; by default the id of
+        ``request["AUTHENTICATED_USER"]`` (``None`` when anonymous).
+    """
+
+    block_size = 1 << 20
+
+    def __init__(self, request, *, base_url: str | None = None, upload_id: Any = _DERIVE, principal: Any = _DERIVE) -> None:
+        self.req = request
+        self._base_url = base_url
+        self._upload_id = upload_id
+        self._principal = principal
+
+    # -- request facts -------------------------------------------------
+
+    @property
+    def raw_method(self) -> str:
+        method = getattr(self.req, "method", None)
+        if not isinstance(method, str) or not method:
+            method = self.req.get("REQUEST_METHOD", "GET")
+        return method.upper()
+
+    @property
+    def method(self) -> str:
+        """The method after ``X-HTTP-Method-Override``."""
+        return effective_method(self.raw_method, self.get_header("X-HTTP-Method-Override"))
+
+    @property
+    def url(self) -> str:
+        return self.req.get("ACTUAL_URL") or self.req.get("URL") or getattr(self.req, "URL", "")
+
+    @property
+    def valid(self) -> bool:
+        return is_tus_request(self.method, self.get_header("Tus-Resumable"))
+
+    def get_header(self, name: str) -> str | None:
+        return self.req.getHeader(name, None)
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return RequestHeaders(self.req)
+
+    @property
+    def content_length(self) -> int | None:
+        value = self.get_header("Content-Length")
+        try:
+            return int(value) if value not in (None, "") else None
+        except ValueError:
+            return None
+
+    def body_stream(self) -> BinaryIO | None:
+        """The request body: ``BODYFILE`` (or ``stdin``) rewound, limited to ``Content-Length``."""
+        stream = self.req.get("BODYFILE", None)
+        if stream is None:
+            stream = getattr(self.req, "stdin", None)
+        if stream is None:
+            return None
+        if hasattr(stream, "seek"):
+            stream.seek(0)
+        return BoundedReader(stream, self.content_length)
+
+    @property
+    def principal(self) -> str | None:
+        if self._principal is not _DERIVE:
+            return self._principal
+        user = self.req.get("AUTHENTICATED_USER", None)
+        if user is None:
+            return None
+        get_id = getattr(user, "getId", None)
+        user_id = get_id() if get_id is not None else None
+        return user_id or None
+
+    def location(self) -> tuple[str, str | None]:
+        derived_base, derived_id = split_upload_url(self.url, self.method)
+        base_url = self._base_url if self._base_url is not None else derived_base
+        upload_id = derived_id if self._upload_id is _DERIVE else self._upload_id
+        return base_url.rstrip("/"), upload_id
+
+    def tus_request(self, *, context: Any = None) -> TusRequest:
+        """Build the core's request facts from the Zope request."""
+        base_url, upload_id = self.location()
+        return TusRequest(
+            method=self.raw_method,
+            headers=self.headers,
+            body=self.body_stream(),
+            upload_id=upload_id,
+            base_url=base_url,
+            principal=self.principal,
+            content_length=self.content_length,
+            context=context,
+        )
+
+    # -- response ------------------------------------------------------
+
+    def apply_response(self, tus_response: TusResponse) -> bytes:
+        """Set status and headers on ``request.response``.
+
+        :returns: the body, for the view to return (Zope publishes what a
+            view returns).
+        """
+        response = self.req.response
+        response.setStatus(tus_response.status)
+        for name, value in tus_response.headers.items():
+            response.setHeader(name, str(value))
+        if tus_response.body:
+            if not tus_response.headers.get("Content-Type"):
+                response.setHeader("Content-Type", "text/plain; charset=utf-8")
+            response.setBody(tus_response.body)
+        return tus_response.body
+
+    def set_request_body(self, value) -> None:
+        """Replace the request body as the original ``tus`` package did (``request._file``)."""
+        if not hasattr(value, "read"):
+            from io import BytesIO
+
+            value = BytesIO(value.encode("utf-8") if isinstance(value, str) else value)
+        self.req._file = value
