@@ -19,7 +19,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -165,6 +165,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def create_locker(self) -> Locker:
         """Return the default locker for this store."""
+
+    def has_data(self, upload_id: str) -> bool:
+        """Tell whether the upload's data exists (cleanup: info without data)."""
+        return True
+
+    def usage(self, upload_id: str) -> int:
+        """Return the bytes all files of ``upload_id`` take (for cleanup reports)."""
+        return 0
 
     def list_orphans(self, *, older_than: float) -> list[str]:
         """Return ids that have leftover files but no info (for cleanup)."""
@@ -337,13 +345,18 @@ class FileStore(Store):
                 _unlink_quietly(path)
         return freed
 
-    def stray_temp_files(self, upload_id: str, *, older_than: float) -> Iterator[str]:
-        """Yield temp info files of ``upload_id`` left by a crash."""
-        prefix = check_upload_id(upload_id) + INFO_SUFFIX + TEMP_MARKER
-        for name in os.listdir(self.directory):
-            path = os.path.join(self.directory, name)
-            if name.startswith(prefix) and self._mtime(path) < older_than:
-                yield path
+    def has_data(self, upload_id: str) -> bool:
+        """Tell whether the data file exists."""
+        return os.path.exists(self.data_path(upload_id))
+
+    def usage(self, upload_id: str) -> int:
+        """Return the bytes taken by all files of ``upload_id``."""
+        prefix = check_upload_id(upload_id) + "."
+        return sum(
+            self._file_size(os.path.join(self.directory, name))
+            for name in os.listdir(self.directory)
+            if name.startswith(prefix)
+        )
 
     # -- helpers ------------------------------------------------------------
 
