@@ -17,13 +17,16 @@ With ``send_file`` the request body *is* the file (``wsgi.input`` reads it and
 ``CONTENT_LENGTH`` is its size); otherwise the body is the file's path. The
 reply carries the wrapped application's status and body plus the tus headers
 (``Upload-Offset``, ``Tus-Resumable``, ``Location`` ...), so tus clients see
-their upload succeed. Once that reply is closed, the upload is removed from
-``tmp_file_dir`` unless ``keep_finished`` is set.
+their upload succeed. Once that reply is closed, and if the app answered 2xx, the upload is
+removed from ``tmp_file_dir`` (or, with ``keep_finished``, marked finished).
+If the app failed, the upload stays complete but unfinished: a client that
+retries its last chunk has it handed on again.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
 import threading
 import time
@@ -42,6 +45,8 @@ from collective.tusupload.core.protocol import TusResponse
 from collective.tusupload.core.store import FileStore
 from collective.tusupload.core.store import UploadInfo
 
+
+logger = logging.getLogger("collective.tusupload")
 
 #: Reply headers of the core that describe its own (empty) body, not the app's.
 _BODY_HEADERS = {"content-length", "content-type"}
@@ -102,6 +107,10 @@ class Filter:
             "hooks": RecordFinish(),
             "locker": self.locker,
             "allow_anonymous": True,
+            # Mark an upload finished only once the app has taken it, so that
+            # a client retrying a final chunk whose reply was an app error
+            # gets the upload handed on again.
+            "replay_finish": True,
         }
         options.update(handler_options or {})
         self.handler = Handler(self.store, **options)
@@ -177,7 +186,10 @@ class Filter:
         tus_headers = [(name, str(value)) for name, value in tus_response.headers.items() if name.lower() not in _BODY_HEADERS]
         tus_names = {name.lower() for name, _ in tus_headers}
 
+        app_status: list[str] = []
+
         def start_merged(status: str, headers: list, exc_info=None):
+            app_status[:] = [status]
             if tus_response.status == 201 and status.startswith("2"):
                 status = "201 Created"
             merged = [(name, value) for name, value in headers if name.lower() not in tus_names]
@@ -185,7 +197,11 @@ class Filter:
 
         def finished() -> None:
             body.close()
-            if not self.keep_finished:
+            if not (app_status and app_status[0].startswith("2")):
+                return  # the app failed: the client may retry the last chunk
+            if self.keep_finished:
+                self.handler.mark_finished(info.id)
+            else:
                 remove_upload(self.store, info.id, locker=self.locker)
 
         try:
@@ -208,9 +224,11 @@ class Filter:
             return
         try:
             self._last_cleanup = now
-            from collective.tusupload.core import cleanup
+            from collective.tusupload.core.cleanup import cleanup
 
-            cleanup.cleanup_expired(self.store, locker=self.locker)
+            cleanup(self.store, locker=self.locker)
+        except Exception:
+            logger.exception("cleanup of %s failed", self.tmp_file_dir)
         finally:
             self._cleanup_guard.release()
 

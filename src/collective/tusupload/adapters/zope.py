@@ -25,6 +25,20 @@ _DERIVE = object()
 _UNPREFIXED = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
 
 
+_TUS_HEADERS = (
+    "Tus-Resumable",
+    "Upload-Length",
+    "Upload-Defer-Length",
+    "Upload-Offset",
+    "Upload-Metadata",
+    "Upload-Checksum",
+    "Upload-Concat",
+    "Content-Type",
+    "Content-Length",
+    "X-HTTP-Method-Override",
+)
+
+
 def _header_name(cgi_name: str) -> str | None:
     if cgi_name in _UNPREFIXED:
         return _UNPREFIXED[cgi_name]
@@ -63,7 +77,12 @@ class RequestHeaders(Mapping):
         return self._request.getHeader(name, None) is not None
 
     def __iter__(self) -> Iterator[str]:
-        for cgi_name in list(self._environ()):
+        environ = self._environ()
+        if not environ:
+            # No environment to list: offer the headers tus looks at.
+            yield from (name for name in _TUS_HEADERS if name in self)
+            return
+        for cgi_name in list(environ):
             name = _header_name(cgi_name)
             if name is not None:
                 yield name

@@ -1,0 +1,136 @@
+"""tuspy (tus-py-client) against the filter served by a real waitress.
+
+Every upload sends a SHA-1 ``Upload-Checksum`` with each chunk
+(``upload_checksum=True``); the stored bytes are compared by SHA-256 as the
+app behind the filter saw them.
+"""
+
+import hashlib
+import os
+import random
+import sys
+
+import pytest
+
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from tus_server import ServerProcess  # noqa: E402
+
+
+tusclient = pytest.importorskip("tusclient.client")
+
+pytestmark = pytest.mark.clients
+
+SIZE = 6 * 1024 * 1024
+CHUNK = 256 * 1024
+
+
+@pytest.fixture
+def server(tmp_path):
+    process = ServerProcess(str(tmp_path / "server")).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def source(tmp_path):
+    path = tmp_path / "source.bin"
+    path.write_bytes(random.Random(20261122).randbytes(SIZE))
+    return str(path)
+
+
+def sha256_of(path):
+    with open(path, "rb") as source_file:
+        return hashlib.file_digest(source_file, "sha256").hexdigest()
+
+
+def new_uploader(server, source, url=None):
+    client = tusclient.TusClient(server.endpoint)
+    return client.uploader(source, chunk_size=CHUNK, upload_checksum=True, metadata={"filename": "source.bin"}, url=url)
+
+
+def upload_id_of(uploader):
+    return uploader.url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def test_tuspy_uploads_in_small_chunks_with_checksums(server, source):
+    uploader = new_uploader(server, source)
+    uploader.upload()
+    summary = server.received(upload_id_of(uploader))
+    assert summary["size"] == SIZE
+    assert summary["sha256"] == sha256_of(source)
+    assert summary["metadata"] == {"filename": "source.bin"}
+
+
+def test_tuspy_resumes_after_client_abort(server, source):
+    first = new_uploader(server, source)
+    for _ in range(9):  # the client stops after 9 chunks
+        first.upload_chunk()
+    assert first.offset == 9 * CHUNK
+
+    resumed = new_uploader(server, source, url=first.url)
+    assert resumed.offset == 9 * CHUNK  # taken from the server's HEAD
+    resumed.upload()
+
+    summary = server.received(upload_id_of(first))
+    assert summary["size"] == SIZE
+    assert summary["sha256"] == sha256_of(source)
+
+
+def test_tuspy_resumes_after_server_killed_and_restarted(server, source):
+    first = new_uploader(server, source)
+    for _ in range(7):
+        first.upload_chunk()
+    server.kill()  # SIGKILL between two chunks
+    with pytest.raises(Exception):
+        first.upload_chunk()
+    server.start()
+
+    resumed = new_uploader(server, source, url=first.url)
+    assert resumed.offset == 7 * CHUNK
+    resumed.upload()
+
+    summary = server.received(upload_id_of(first))
+    assert summary["sha256"] == sha256_of(source)
+
+
+def test_tuspy_after_server_killed_mid_chunk_resumes_from_server_offset(tmp_path, source):
+    # A slow server keeps each chunk in flight long enough to kill it inside one.
+    server = ServerProcess(str(tmp_path / "slow"), throttle=0.02).start()
+    try:
+        first = new_uploader(server, source)
+        first.chunk_size = 1024 * 1024
+        first.upload_chunk()
+        assert first.offset == 1024 * 1024
+
+        import threading
+        import time
+
+        failure = []
+        thread = threading.Thread(target=lambda: _record_failure(first.upload_chunk, failure))
+        thread.start()
+        data_path = server.data_path(upload_id_of(first))
+        deadline = time.monotonic() + 10
+        while os.path.getsize(data_path) <= first.offset + 128 * 1024 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        server.kill()  # SIGKILL while the second chunk is being written
+        thread.join(10)
+        assert failure, "the chunk in flight should have failed"
+        server.start()
+
+        resumed = new_uploader(server, source, url=first.url)
+        assert resumed.offset in (1024 * 1024, 2 * 1024 * 1024)
+        with open(data_path, "rb") as data_file, open(source, "rb") as source_file:
+            assert data_file.read(resumed.offset) == source_file.read(resumed.offset)
+        resumed.upload()
+        assert server.received(upload_id_of(first))["sha256"] == sha256_of(source)
+    finally:
+        server.stop()
+
+
+def _record_failure(call, failure):
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 - any client error counts
+        failure.append(error)
