@@ -493,9 +493,12 @@ class Handler:
                     self._drain(request.body, content_length or 0)
                     return self._chunk_response(info, self._complete(request, info))
                 raise errors.OffsetMismatch()
+            was_complete = info.is_complete
             self._apply_length(info, new_length)
             self._check_room(info, content_length)
-            info, finish_response = self._write_chunk(request, info, content_length, checksum)
+            info, finish_response = self._write_chunk(
+                request, info, content_length, checksum, was_complete=was_complete
+            )
         return self._chunk_response(info, finish_response)
 
     def _is_finish_retry(self, info: UploadInfo, client_offset: int, content_length: int | None) -> bool:
@@ -549,10 +552,14 @@ class Handler:
         info: UploadInfo,
         content_length: int | None,
         checksum: ExpectedChecksum | None,
+        *,
+        was_complete: bool = False,
     ) -> tuple[UploadInfo, TusResponse | None]:
         """Stream the body to the store at ``info.offset``; all-or-nothing when checksummed.
 
-        Call with the lock held and ``info`` freshly loaded.
+        Call with the lock held and ``info`` freshly loaded. The finish step
+        runs when this request completes the upload (not again for an empty
+        PATCH on an upload that was complete already).
         """
         old_offset = info.offset
         hasher = checksum.new_hasher() if checksum is not None else None
@@ -567,7 +574,8 @@ class Handler:
             raise
         info.offset = old_offset + written
         self.store.update_info(info)
-        finish_response = self._complete(request, info) if info.is_complete else None
+        completes_now = info.is_complete and (written > 0 or not was_complete)
+        finish_response = self._complete(request, info) if completes_now else None
         return info, finish_response
 
     def _read_blocks(
