@@ -44,7 +44,6 @@ async function main() {
       chunkSize: options.chunkSize || Infinity,
       retryDelays: options.retryDelays || null,
       metadata: options.metadata || { filename: "upload.bin" },
-      uploadSize: fileSize,
       uploadDataDuringCreation: Boolean(options.uploadDataDuringCreation),
       parallelUploads: options.parallelUploads || 1,
       removeFingerprintOnSuccess: true,

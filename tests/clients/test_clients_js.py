@@ -1,0 +1,174 @@
+"""tus-js-client (Node, pinned in js/package-lock.json) against the filter under waitress.
+
+The driver ``js/upload.js`` prints one JSON event per line; the stored bytes
+are compared by SHA-256 as the app behind the filter saw them.
+"""
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from tus_server import ServerProcess  # noqa: E402
+
+
+JS_DIR = os.path.join(HERE, "js")
+DRIVER = os.path.join(JS_DIR, "upload.js")
+SIZE = 6 * 1024 * 1024
+CHUNK = 256 * 1024
+
+pytestmark = [
+    pytest.mark.clients,
+    pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None, reason="node and npm are needed"),
+]
+
+
+@pytest.fixture(scope="module")
+def node_modules():
+    """Install the pinned tus-js-client (``npm ci``) unless already there."""
+    if not os.path.isdir(os.path.join(JS_DIR, "node_modules", "tus-js-client")):
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=JS_DIR, check=True, capture_output=True, timeout=300)
+    return JS_DIR
+
+
+@pytest.fixture
+def server(tmp_path):
+    process = ServerProcess(str(tmp_path / "server")).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def source(tmp_path):
+    path = tmp_path / "source.bin"
+    path.write_bytes(random.Random(4711).randbytes(SIZE))
+    return str(path)
+
+
+def sha256_of(path):
+    with open(path, "rb") as source_file:
+        return hashlib.file_digest(source_file, "sha256").hexdigest()
+
+
+def run_driver(options, *, on_event=None, timeout=60):
+    """Run the Node driver; return its events. ``on_event`` sees each as it comes."""
+    process = subprocess.Popen(["node", DRIVER, json.dumps(options)], cwd=JS_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    events = []
+    deadline = time.monotonic() + timeout
+    try:
+        for line in process.stdout:
+            event = json.loads(line)
+            events.append(event)
+            if on_event is not None:
+                on_event(event)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"tus-js-client took longer than {timeout}s: {events[-3:]}")
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    stderr = process.stderr.read()
+    assert process.returncode == 0, f"node failed ({process.returncode}): {events[-3:]}\n{stderr}"
+    return events
+
+
+def last(events, name):
+    matching = [event for event in events if event["event"] == name]
+    assert matching, f"no {name!r} event in {events[-5:]}"
+    return matching[-1]
+
+
+def upload_id_of(url):
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def test_js_uploads_in_small_chunks(node_modules, server, source):
+    events = run_driver({"endpoint": server.endpoint, "file": source, "chunkSize": CHUNK})
+    success = last(events, "success")
+    assert len([event for event in events if event["event"] == "chunk"]) == SIZE // CHUNK
+    summary = server.received(upload_id_of(success["url"]))
+    assert summary["sha256"] == sha256_of(source)
+    assert json.loads(success["body"])["sha256"] == summary["sha256"]  # the app's reply reached the client
+
+
+def test_js_resumes_previous_upload_after_abort(node_modules, server, source, tmp_path):
+    storage = str(tmp_path / "tus-url-storage.json")
+    options = {"endpoint": server.endpoint, "file": source, "chunkSize": CHUNK, "urlStorage": storage}
+
+    aborted = last(run_driver({**options, "abortAfter": 2 * 1024 * 1024}), "aborted")
+    assert aborted["bytesAccepted"] == 2 * 1024 * 1024
+
+    events = run_driver(options)
+    assert last(events, "previous")["count"] == 1  # findPreviousUploads()
+    chunks = [event for event in events if event["event"] == "chunk"]
+    assert chunks[0]["bytesAccepted"] == 2 * 1024 * 1024 + CHUNK  # resumed, not restarted
+    success = last(events, "success")
+    assert success["url"] == aborted["url"]
+    assert server.received(upload_id_of(success["url"]))["sha256"] == sha256_of(source)
+
+
+def test_js_resumes_upload_url_after_abort(node_modules, server, source):
+    options = {"endpoint": server.endpoint, "file": source, "chunkSize": CHUNK}
+    aborted = last(run_driver({**options, "abortAfter": 3 * 1024 * 1024}), "aborted")
+
+    events = run_driver({**options, "uploadUrl": aborted["url"]})
+    chunks = [event for event in events if event["event"] == "chunk"]
+    assert chunks[0]["bytesAccepted"] == 3 * 1024 * 1024 + CHUNK
+    assert server.received(upload_id_of(aborted["url"]))["sha256"] == sha256_of(source)
+
+
+def test_js_retries_through_server_kill_and_restart(node_modules, server, source):
+    restarted = []
+
+    def kill_once(event):
+        if event["event"] == "chunk" and event["bytesAccepted"] >= 2 * 1024 * 1024 and not restarted:
+            server.kill()  # SIGKILL mid-upload
+            server.start()
+            restarted.append(event["bytesAccepted"])
+
+    events = run_driver(
+        {"endpoint": server.endpoint, "file": source, "chunkSize": CHUNK, "retryDelays": [100, 250, 500, 1000, 2000, 4000]},
+        on_event=kill_once,
+    )
+    assert restarted
+    success = last(events, "success")
+    assert server.received(upload_id_of(success["url"]))["sha256"] == sha256_of(source)
+
+
+def test_js_parallel_uploads_are_concatenated(node_modules, server, source):
+    events = run_driver({"endpoint": server.endpoint, "file": source, "chunkSize": CHUNK, "parallelUploads": 3})
+    success = last(events, "success")
+    summary = server.received(upload_id_of(success["url"]))
+    assert summary["size"] == SIZE
+    assert summary["sha256"] == sha256_of(source)
+    # The three partial uploads went with the final one.
+    assert not [name for name in os.listdir(server.upload_dir) if name.endswith(".info")]
+
+
+def test_js_upload_data_during_creation(node_modules, server, source):
+    events = run_driver({"endpoint": server.endpoint, "file": source, "chunkSize": CHUNK, "uploadDataDuringCreation": True})
+    chunks = [event for event in events if event["event"] == "chunk"]
+    assert chunks[0]["bytesAccepted"] == CHUNK  # the POST carried the first chunk
+    assert len(chunks) == SIZE // CHUNK
+    success = last(events, "success")
+    assert server.received(upload_id_of(success["url"]))["sha256"] == sha256_of(source)
+
+
+def test_js_small_file_in_creation_request(node_modules, server, tmp_path):
+    small = tmp_path / "small.txt"
+    small.write_bytes(b"hello tus\n")
+    events = run_driver({"endpoint": server.endpoint, "file": str(small), "uploadDataDuringCreation": True})
+    success = last(events, "success")
+    assert success["status"] == 201  # finished by the POST, handed on to the app
+    assert server.received(upload_id_of(success["url"]))["sha256"] == sha256_of(str(small))
