@@ -31,7 +31,7 @@ def parse_metadata(header: str | None) -> dict[str, str | None]:
     if header is None or header.strip() == "":
         return metadata
     for pair in header.split(","):
-        key, value = _parse_pair(pair.strip(" "))
+        key, value = _parse_pair(pair.lstrip(" "))
         if key in metadata:
             raise errors.BadRequest(f"Upload-Metadata: duplicate key {key!r}")
         metadata[key] = value
