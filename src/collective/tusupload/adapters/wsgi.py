@@ -226,7 +226,7 @@ class Filter:
             self._last_cleanup = now
             from collective.tusupload.core.cleanup import cleanup
 
-            cleanup(self.store, locker=self.locker)
+            cleanup(self.store, locker=self.locker, clock=self.handler.clock)
         except Exception:
             logger.exception("cleanup of %s failed", self.tmp_file_dir)
         finally:
