@@ -1,0 +1,80 @@
+# collective.tusupload: `make run` serves a site, `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+UV_VERSION := $(shell sed -n 's/^uv==//p' constraints.txt)
+INSTALLED := $(VENV)/.installed
+JS_CLIENTS := tests/clients/js
+PYTEST_ARGS ?=
+
+.PHONY: help
+help: ## Show the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(INSTALLED): $(BIN)/python constraints.txt setup.py
+	$(UV) pip install --python $(BIN)/python --constraint constraints.txt Plone -e ".[test,dev]"
+	touch $(INSTALLED)
+
+.PHONY: install
+install: $(INSTALLED) ## Create .venv with the pinned Plone stack and the add-on (editable)
+
+.PHONY: pins
+pins: $(BIN)/python ## Regenerate constraints.txt and versions.cfg from requirements/pins.in
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/python scripts/compile_pins.py
+
+.PHONY: run
+run: $(INSTALLED) ## Serve a Plone site with the add-on on http://127.0.0.1:8080/Plone
+	scripts/run.sh
+
+$(JS_CLIENTS)/node_modules: $(JS_CLIENTS)/package-lock.json
+	cd $(JS_CLIENTS) && npm ci --no-audit --no-fund
+	touch $@
+
+.PHONY: test-deps
+test-deps: $(INSTALLED)
+	@if [ -f $(JS_CLIENTS)/package-lock.json ]; then $(MAKE) --no-print-directory $(JS_CLIENTS)/node_modules; fi
+
+.PHONY: test
+test: test-deps ## Run the whole test suite
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: test-buildout
+test-buildout: $(INSTALLED) ## Prove that the buildout path builds a working instance
+	$(BIN)/python scripts/test_buildout.py
+
+.PHONY: lint
+lint: $(INSTALLED) ## Check code style (ruff, zpretty)
+	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff format --check src tests scripts benchmarks
+	find src -name '*.zcml' -o -name '*.xml' | xargs $(BIN)/zpretty --check
+
+.PHONY: format
+format: $(INSTALLED) ## Fix code style in place
+	$(BIN)/ruff check --fix src tests scripts benchmarks
+	$(BIN)/ruff format src tests scripts benchmarks
+	find src -name '*.zcml' -o -name '*.xml' | xargs $(BIN)/zpretty -i
+
+.PHONY: docs
+docs: $(INSTALLED) ## Build the Sphinx docs (warnings are errors)
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+.PHONY: changelog
+changelog: $(INSTALLED) ## Render news/ fragments into CHANGES.rst
+	$(BIN)/towncrier build --yes
+
+.PHONY: clean
+clean: ## Remove the virtualenv and build files (keeps var/ data)
+	rm -rf $(VENV) build dist src/*.egg-info docs/_build bin parts develop-eggs eggs .installed.cfg
+
+.PHONY: clean-data
+clean-data: ## Remove the instance and its data (var/)
+	rm -rf instance var

@@ -1,0 +1,70 @@
+"""Create the Plone site with the add-on; run with ``zconsole run``.
+
+First run: adds the Zope admin user and a Classic UI Plone site with
+plone.restapi and collective.tusupload installed. Later runs keep the
+site and only make sure the admin password and the add-on are current.
+Environment: SITE_ID, ADMIN_USER, ADMIN_PASSWORD, SITE_TITLE.
+"""
+
+from AccessControl.SecurityManagement import newSecurityManager
+from plone.base.utils import get_installer
+from Products.CMFPlone.factory import addPloneSite
+from Testing.makerequest import makerequest
+from zope.component.hooks import setSite
+
+import os
+import transaction
+
+
+ADDONS = ("plone.restapi", "collective.tusupload")
+
+
+def ensure_admin(app, user_name: str, password: str):
+    users = app.acl_users
+    if users.getUser(user_name) is None:
+        users._doAddUser(user_name, password, ["Manager"], [])
+        print(f"Created Zope admin user {user_name!r}")
+    else:
+        users._doChangeUser(user_name, password, ["Manager"], [])
+    return users.getUser(user_name).__of__(users)
+
+
+def ensure_site(app, site_id: str, title: str):
+    if site_id in app.objectIds():
+        site = app[site_id]
+        print(f"Using existing Plone site {site_id!r}")
+    else:
+        site = addPloneSite(
+            app,
+            site_id,
+            title=title,
+            distribution_name="classic",
+            setup_content=True,
+            default_language="en",
+        )
+        print(f"Created Plone site {site_id!r} (Classic UI)")
+    setSite(site)
+    installer = get_installer(site, site.REQUEST)
+    for addon in ADDONS:
+        if not installer.is_product_installed(addon):
+            installer.install_product(addon)
+            print(f"Installed {addon}")
+    return site
+
+
+def main(app) -> None:
+    app = makerequest(app)
+    user_name = os.environ.get("ADMIN_USER", "admin")
+    password = os.environ.get("ADMIN_PASSWORD", "admin")
+    admin = ensure_admin(app, user_name, password)
+    newSecurityManager(None, admin)
+    ensure_site(
+        app,
+        os.environ.get("SITE_ID", "Plone"),
+        os.environ.get("SITE_TITLE", "Plone site"),
+    )
+    transaction.commit()
+
+
+if __name__ == "__main__":
+    main(app)  # noqa: F821 - zconsole run provides ``app``

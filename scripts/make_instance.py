@@ -1,0 +1,136 @@
+"""Write a Zope instance configuration with an embedded ZODB.
+
+Creates ``instance/etc/{zope.conf,zope.ini,site.zcml}``; data lives under
+``var/`` (FileStorage in ``var/filestorage``, blobs in ``var/blobstorage``,
+unfinished uploads in ``var/tusupload``). Safe to run again: only the
+configuration is rewritten, never the data. Settings come from the
+environment: HOST, PORT, THREADS, INSTANCE_DIR, VAR_DIR.
+"""
+
+from pathlib import Path
+
+import os
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ZOPE_CONF = """\
+%define INSTANCE {instance}
+%define VAR {var}
+instancehome $INSTANCE
+clienthome $VAR
+debug-mode off
+security-policy-implementation C
+verbose-security off
+default-zpublisher-encoding utf-8
+
+<environment>
+  CHAMELEON_CACHE $VAR/cache
+  TUSUPLOAD_TMP_DIR $VAR/tusupload
+</environment>
+
+<zodb_db main>
+  cache-size 30000
+  <filestorage>
+    path $VAR/filestorage/Data.fs
+    blob-dir $VAR/blobstorage
+  </filestorage>
+  mount-point /
+</zodb_db>
+
+"""
+
+ZOPE_INI = """\
+[app:zope]
+use = egg:Zope#main
+zope_conf = %(here)s/zope.conf
+
+[server:main]
+use = egg:waitress#main
+listen = {host}:{port}
+threads = {threads}
+clear_untrusted_proxy_headers = false
+max_request_body_size = 1099511627776
+
+[pipeline:main]
+pipeline =
+    egg:Zope#httpexceptions
+    zope
+
+[loggers]
+keys = root, waitress, waitress.queue
+
+[handlers]
+keys = console, eventlog
+
+[formatters]
+keys = generic
+
+[formatter_generic]
+format = %(asctime)s %(levelname)s [%(name)s] %(message)s
+
+[logger_root]
+level = INFO
+handlers = console, eventlog
+
+[logger_waitress]
+level = INFO
+handlers =
+qualname = waitress
+
+[logger_waitress.queue]
+level = WARNING
+handlers =
+qualname = waitress.queue
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = INFO
+formatter = generic
+
+[handler_eventlog]
+class = FileHandler
+args = (r'{var}/log/instance.log', 'a')
+level = INFO
+formatter = generic
+"""
+
+SITE_ZCML = """\
+<configure
+    xmlns="http://namespaces.zope.org/zope"
+    xmlns:meta="http://namespaces.zope.org/meta"
+    xmlns:five="http://namespaces.zope.org/five"
+    >
+  <include package="Products.Five" />
+  <meta:redefinePermission from="zope2.Public" to="zope.Public" />
+  <five:loadProducts file="meta.zcml" />
+  <five:loadProducts />
+  <five:loadProductsOverrides />
+  <securityPolicy component="AccessControl.security.SecurityPolicy" />
+</configure>
+"""
+
+
+def main() -> None:
+    instance = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance")).resolve()
+    var = Path(os.environ.get("VAR_DIR", ROOT / "var")).resolve()
+    values = {
+        "instance": instance,
+        "var": var,
+        "host": os.environ.get("HOST", "127.0.0.1"),
+        "port": os.environ.get("PORT", "8080"),
+        "threads": os.environ.get("THREADS", "4"),
+    }
+    for folder in ("filestorage", "blobstorage", "cache", "log", "tusupload"):
+        (var / folder).mkdir(parents=True, exist_ok=True)
+    etc = instance / "etc"
+    etc.mkdir(parents=True, exist_ok=True)
+    (etc / "zope.conf").write_text(ZOPE_CONF.format(**values))
+    (etc / "zope.ini").write_text(ZOPE_INI.format(**values))
+    (etc / "site.zcml").write_text(SITE_ZCML)
+    print(f"Zope instance configured in {instance} (data in {var})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Browser layer, settings schema and events of collective.tusupload."""
+
+from collective.tusupload import _
+from zope import schema
+from zope.interface import Interface
+from zope.publisher.interfaces.browser import IDefaultBrowserLayer
+
+
+REGISTRY_PREFIX = "collective.tusupload"
+
+
+class ICollectiveTusuploadLayer(IDefaultBrowserLayer):
+    """Marker interface for the browser layer of collective.tusupload."""
+
+
+class ITusUploadSettings(Interface):
+    """Site-wide settings of resumable uploads, stored in the Plone registry."""
+
+    max_upload_size = schema.Int(
+        title=_("Maximum upload size (MiB)"),
+        description=_(
+            "Uploads larger than this are refused before any byte is stored. "
+            "0 means no limit."
+        ),
+        default=10240,
+        min=0,
+        required=True,
+    )
+
+    upload_expiry = schema.Int(
+        title=_("Expiry of unfinished uploads (seconds)"),
+        description=_(
+            "An unfinished upload expires this long after its creation or its "
+            "last received chunk, and is then removed by the cleanup job."
+        ),
+        default=86400,
+        min=60,
+        required=True,
+    )
+
+    tmp_dir = schema.TextLine(
+        title=_("Temporary directory"),
+        description=_(
+            "Where unfinished uploads are kept. Every Zope instance of the site "
+            "must see the same directory. Empty means 'tusupload' next to the "
+            "instance's blob storage (the environment variable "
+            "TUSUPLOAD_TMP_DIR overrides both)."
+        ),
+        default="",
+        required=False,
+    )
+
+    allowed_mime_types = schema.List(
+        title=_("Allowed MIME types"),
+        description=_(
+            "One MIME type per line; 'image/*' allows a whole family. "
+            "Empty allows every type."
+        ),
+        value_type=schema.TextLine(),
+        default=[],
+        missing_value=[],
+        required=False,
+    )
+
+    chunk_size = schema.Int(
+        title=_("Chunk size for browsers (MiB)"),
+        description=_(
+            "How much the upload page sends per request. Larger chunks are "
+            "faster, smaller ones lose less on a flaky connection."
+        ),
+        default=8,
+        min=1,
+        max=1024,
+        required=True,
+    )
+
+    cleanup_interval = schema.Int(
+        title=_("Cleanup interval (seconds)"),
+        description=_(
+            "How often expired temporary uploads are removed. 0 disables the "
+            "in-process cleanup (use the tusupload-cleanup script from cron)."
+        ),
+        default=3600,
+        min=0,
+        required=True,
+    )

@@ -1,0 +1,1 @@
+"""Upgrade steps of collective.tusupload, one module per profile version."""
