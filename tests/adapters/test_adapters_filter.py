@@ -1,13 +1,11 @@
 """The WSGI Filter and its PasteDeploy factories, driven with WebOb test requests."""
 
-import json
-import os
-
-import pytest
-
 from collective.tusupload.adapters.wsgi import Filter
 from collective.tusupload.adapters.wsgi import filter_app_factory
 from collective.tusupload.adapters.wsgi import filter_factory
+import json
+import os
+import pytest
 
 
 webob = pytest.importorskip("webob")
@@ -17,7 +15,7 @@ OCTETS = {**TUS, "Content-Type": "application/offset+octet-stream"}
 
 
 class RecordingApp:
-    """The wrapped app: records what it was handed and answers with a status of choice."""
+    """The wrapped app: records what it was handed, answers with a chosen status."""
 
     def __init__(self, status="200 OK"):
         self.status = status
@@ -26,9 +24,22 @@ class RecordingApp:
     def __call__(self, environ, start_response):
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length)
-        self.calls.append({"environ": environ, "body": body, "file_there": os.path.exists(environ.get("tus.filepath", ""))})
+        self.calls.append(
+            {
+                "environ": environ,
+                "body": body,
+                "file_there": os.path.exists(environ.get("tus.filepath", "")),
+            }
+        )
         payload = json.dumps({"seen": environ.get("PATH_INFO")}).encode()
-        start_response(self.status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), ("Upload-Offset", "bogus")])
+        start_response(
+            self.status,
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(payload))),
+                ("Upload-Offset", "bogus"),
+            ],
+        )
         return [payload]
 
 
@@ -47,12 +58,14 @@ def call(wsgi_app, path, method="GET", body=None, **headers):
     if body is not None:
         request.body = body
     response = request.get_response(wsgi_app)
-    response.body  # consume and close the reply, as a server would
+    assert response.body is not None  # consume and close the reply, as a server does
     return response
 
 
 def create(wsgi_app, length, **headers):
-    response = call(wsgi_app, "/files", "POST", **{**TUS, "Upload-Length": str(length), **headers})
+    response = call(
+        wsgi_app, "/files", "POST", **{**TUS, "Upload-Length": str(length), **headers}
+    )
     assert response.status_int == 201, response.body
     return response.headers["Location"]
 
@@ -82,7 +95,9 @@ def test_anonymous_uploads_are_allowed(tus_filter):
 
 def test_unfinished_upload_does_not_reach_the_app(tus_filter, app):
     location = create(tus_filter, 10)
-    response = call(tus_filter, location, "PATCH", b"hello", **OCTETS, **{"Upload-Offset": "0"})
+    response = call(
+        tus_filter, location, "PATCH", b"hello", **OCTETS, **{"Upload-Offset": "0"}
+    )
     assert response.status_int == 204
     assert response.headers["Upload-Offset"] == "5"
     assert not app.calls
@@ -91,7 +106,9 @@ def test_unfinished_upload_does_not_reach_the_app(tus_filter, app):
 def test_finished_upload_is_handed_on_with_its_path(tus_filter, app, tmp_path):
     location = create(tus_filter, 10, **{"Upload-Metadata": "filename aGVsbG8udHh0"})
     call(tus_filter, location, "PATCH", b"hello", **OCTETS, **{"Upload-Offset": "0"})
-    response = call(tus_filter, location, "PATCH", b"world", **OCTETS, **{"Upload-Offset": "5"})
+    response = call(
+        tus_filter, location, "PATCH", b"world", **OCTETS, **{"Upload-Offset": "5"}
+    )
 
     assert response.status_int == 200  # the app's reply ...
     assert response.json == {"seen": location.replace("http://localhost", "")}
@@ -112,7 +129,9 @@ def test_finished_upload_is_handed_on_with_its_path(tus_filter, app, tmp_path):
 
 
 def test_send_file_hands_on_the_file_itself(app, tmp_path):
-    tus_filter = Filter(app, tmp_file_dir=str(tmp_path), upload_path="/files", send_file=True)
+    tus_filter = Filter(
+        app, tmp_file_dir=str(tmp_path), upload_path="/files", send_file=True
+    )
     location = create(tus_filter, 5, **{"Upload-Metadata": "filetype dGV4dC9wbGFpbg=="})
     call(tus_filter, location, "PATCH", b"hello", **OCTETS, **{"Upload-Offset": "0"})
     (handed,) = app.calls
@@ -122,7 +141,9 @@ def test_send_file_hands_on_the_file_itself(app, tmp_path):
 
 
 def test_creation_with_upload_that_finishes_keeps_201_and_location(tus_filter, app):
-    response = call(tus_filter, "/files", "POST", b"abc", **OCTETS, **{"Upload-Length": "3"})
+    response = call(
+        tus_filter, "/files", "POST", b"abc", **OCTETS, **{"Upload-Length": "3"}
+    )
     assert response.status_int == 201
     assert response.headers["Location"].startswith("http://localhost/files/")
     assert response.headers["Upload-Offset"] == "3"
@@ -135,7 +156,9 @@ def test_zero_length_upload_is_handed_on_at_creation(tus_filter, app):
 
 
 def test_keep_finished_keeps_the_upload(app, tmp_path):
-    tus_filter = Filter(app, tmp_file_dir=str(tmp_path), upload_path="/files", keep_finished="true")
+    tus_filter = Filter(
+        app, tmp_file_dir=str(tmp_path), upload_path="/files", keep_finished="true"
+    )
     location = create(tus_filter, 2)
     call(tus_filter, location, "PATCH", b"ok", **OCTETS, **{"Upload-Offset": "0"})
     head = call(tus_filter, location, "HEAD", **TUS)
@@ -147,9 +170,16 @@ def test_app_failure_leaves_the_last_chunk_retryable(tmp_path):
     failing = RecordingApp(status="500 Internal Server Error")
     tus_filter = Filter(failing, tmp_file_dir=str(tmp_path), upload_path="/files")
     location = create(tus_filter, 4)
-    assert call(tus_filter, location, "PATCH", b"data", **OCTETS, **{"Upload-Offset": "0"}).status_int == 500
+    assert (
+        call(
+            tus_filter, location, "PATCH", b"data", **OCTETS, **{"Upload-Offset": "0"}
+        ).status_int
+        == 500
+    )
     failing.status = "200 OK"
-    retry = call(tus_filter, location, "PATCH", b"data", **OCTETS, **{"Upload-Offset": "0"})
+    retry = call(
+        tus_filter, location, "PATCH", b"data", **OCTETS, **{"Upload-Offset": "0"}
+    )
     assert retry.status_int == 200
     assert len(failing.calls) == 2
 
@@ -158,9 +188,20 @@ def test_concatenated_upload_is_handed_on_once(tus_filter, app):
     partials = []
     for part in (b"abc", b"defg"):
         location = create(tus_filter, len(part), **{"Upload-Concat": "partial"})
-        assert call(tus_filter, location, "PATCH", part, **OCTETS, **{"Upload-Offset": "0"}).status_int == 204
+        assert (
+            call(
+                tus_filter, location, "PATCH", part, **OCTETS, **{"Upload-Offset": "0"}
+            ).status_int
+            == 204
+        )
         partials.append(location)
-    response = call(tus_filter, "/files", "POST", **TUS, **{"Upload-Concat": "final;" + " ".join(partials)})
+    response = call(
+        tus_filter,
+        "/files",
+        "POST",
+        **TUS,
+        **{"Upload-Concat": "final;" + " ".join(partials)},
+    )
     assert response.status_int == 201
     (handed,) = app.calls  # partials are not handed on
     assert handed["file_there"]
@@ -189,7 +230,10 @@ def test_path_tricks_in_ids_get_404(tus_filter):
 def test_max_size_is_enforced(app, tmp_path):
     tus_filter = Filter(app, tmp_file_dir=str(tmp_path), max_size=10)
     assert call(tus_filter, "/files", "OPTIONS").headers["Tus-Max-Size"] == "10"
-    assert call(tus_filter, "/files", "POST", **TUS, **{"Upload-Length": "11"}).status_int == 413
+    assert (
+        call(tus_filter, "/files", "POST", **TUS, **{"Upload-Length": "11"}).status_int
+        == 413
+    )
 
 
 def test_original_positional_global_conf_still_works(app, tmp_path):
@@ -224,7 +268,10 @@ def test_filter_app_factory_converts_text_options(app, tmp_path):
 
 
 def test_empty_max_size_means_no_limit(app, tmp_path):
-    assert filter_app_factory(app, {}, tmp_file_dir=str(tmp_path), max_size="").max_size is None
+    assert (
+        filter_app_factory(app, {}, tmp_file_dir=str(tmp_path), max_size="").max_size
+        is None
+    )
 
 
 def test_filter_factory_returns_a_wrapper(app, tmp_path):
@@ -249,7 +296,9 @@ def test_bad_option_values_are_refused(app, tmp_path):
 
 def test_paste_deploy_loads_the_example_config():
     loadwsgi = pytest.importorskip("paste.deploy")
-    config = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "examples", "tus-filter.ini")
+    config = os.path.join(
+        os.path.dirname(__file__), "..", "..", "docs", "examples", "tus-filter.ini"
+    )
     wsgi_app = loadwsgi.loadapp("config:" + os.path.abspath(config))
     assert isinstance(wsgi_app, Filter)
     assert wsgi_app.upload_path == "/files"
@@ -264,7 +313,8 @@ def test_paste_deploy_pipeline_with_filter_app_factory(tmp_path):
         "[pipeline:main]\n"
         "pipeline = tus app\n"
         "[filter:tus]\n"
-        "paste.filter_app_factory = collective.tusupload.adapters.wsgi:filter_app_factory\n"
+        "paste.filter_app_factory = "
+        "collective.tusupload.adapters.wsgi:filter_app_factory\n"
         f"tmp_file_dir = {tmp_path}/uploads\n"
         "upload_path = /upload\n"
         "upload_valid_duration = 120\n"
@@ -279,7 +329,11 @@ def test_paste_deploy_pipeline_with_filter_app_factory(tmp_path):
 
 def test_egg_entry_point_when_installed(tmp_path):
     metadata = pytest.importorskip("importlib.metadata")
-    points = [point for point in metadata.entry_points(group="paste.filter_app_factory") if point.value.startswith("collective.tusupload")]
+    points = [
+        point
+        for point in metadata.entry_points(group="paste.filter_app_factory")
+        if point.value.startswith("collective.tusupload")
+    ]
     if not points:
         pytest.skip("collective.tusupload is not installed with its entry points")
     loadwsgi = pytest.importorskip("paste.deploy")
@@ -310,4 +364,6 @@ def test_creation_sweeps_expired_uploads(app, tmp_path):
 
     time.sleep(0.01)
     create(tus_filter, 100)  # a creation runs the sweep
-    assert not [name for name in os.listdir(tmp_path) if name.startswith(old.rsplit("/", 1)[-1])]
+    assert not [
+        name for name in os.listdir(tmp_path) if name.startswith(old.rsplit("/", 1)[-1])
+    ]

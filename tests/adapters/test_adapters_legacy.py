@@ -1,14 +1,12 @@
 """The original ``tus`` package's usage, kept working on the new core."""
 
-import io
-import os
-import sys
-
-import pytest
-
-import collective.tusupload
 from collective.tusupload.adapters.legacy import Tus
 from collective.tusupload.adapters.webob import WebobAdapter
+import collective.tusupload
+import io
+import os
+import pytest
+import sys
 
 
 webob = pytest.importorskip("webob")
@@ -41,13 +39,18 @@ def test_public_names_are_importable_from_the_package():
 
 
 def test_original_flow(tmp_path):
-    tus, adapter = serve(request("/upload", "POST", **TUS, **{"Upload-Length": "10"}), str(tmp_path))
+    tus, adapter = serve(
+        request("/upload", "POST", **TUS, **{"Upload-Length": "10"}), str(tmp_path)
+    )
     assert adapter.resp.status_int == 201
     location = adapter.resp.headers["Location"]
     assert location.startswith("http://localhost/upload/")
     assert not tus.upload_finished
 
-    tus, adapter = serve(request(location, "PATCH", b"hello", **OCTETS, **{"Upload-Offset": "0"}), str(tmp_path))
+    tus, adapter = serve(
+        request(location, "PATCH", b"hello", **OCTETS, **{"Upload-Offset": "0"}),
+        str(tmp_path),
+    )
     assert adapter.resp.status_int == 204
     assert not tus.upload_finished
 
@@ -65,7 +68,9 @@ def test_original_flow(tmp_path):
 
 
 def test_send_file_makes_the_body_the_file(tmp_path):
-    _, adapter = serve(request("/upload", "POST", **TUS, **{"Upload-Length": "3"}), str(tmp_path))
+    _, adapter = serve(
+        request("/upload", "POST", **TUS, **{"Upload-Length": "3"}), str(tmp_path)
+    )
     location = adapter.resp.headers["Location"]
     req = request(location, "PATCH", b"abc", **OCTETS, **{"Upload-Offset": "0"})
     tus, _ = serve(req, str(tmp_path), send_file=True)
@@ -75,19 +80,33 @@ def test_send_file_makes_the_body_the_file(tmp_path):
 
 
 def test_head_reports_the_offset(tmp_path):
-    _, adapter = serve(request("/upload", "POST", **TUS, **{"Upload-Length": "9"}), str(tmp_path))
+    _, adapter = serve(
+        request("/upload", "POST", **TUS, **{"Upload-Length": "9"}), str(tmp_path)
+    )
     location = adapter.resp.headers["Location"]
-    serve(request(location, "PATCH", b"abcd", **OCTETS, **{"Upload-Offset": "0"}), str(tmp_path))
+    serve(
+        request(location, "PATCH", b"abcd", **OCTETS, **{"Upload-Offset": "0"}),
+        str(tmp_path),
+    )
     _, adapter = serve(request(location, "HEAD", **TUS), str(tmp_path))
     assert adapter.resp.headers["Upload-Offset"] == "4"
 
 
 def test_non_tus_request_is_not_valid(tmp_path):
-    assert not Tus(WebobAdapter(request("/upload", "GET")), tmp_file_dir=str(tmp_path)).valid
+    assert not Tus(
+        WebobAdapter(request("/upload", "GET")), tmp_file_dir=str(tmp_path)
+    ).valid
 
 
 def test_options_from_text_and_unknown_options_are_accepted(tmp_path):
-    tus = Tus(WebobAdapter(request("/upload", "OPTIONS")), tmp_file_dir=str(tmp_path), send_file="false", upload_valid_duration="30", max_size="99", upload_path="/ignored")
+    tus = Tus(
+        WebobAdapter(request("/upload", "OPTIONS")),
+        tmp_file_dir=str(tmp_path),
+        send_file="false",
+        upload_valid_duration="30",
+        max_size="99",
+        upload_path="/ignored",
+    )
     assert tus.send_file is False
     assert tus.handler.expiry == 30.0
     assert tus.handle().headers["Tus-Max-Size"] == "99"
@@ -100,16 +119,21 @@ def test_tmp_file_dir_is_required():
 
 def test_zope_adapter_through_the_legacy_api(tmp_path):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from collective.tusupload.adapters.zope import Zope2RequestAdapter
     from test_adapters_zope import FakeRequest
 
-    from collective.tusupload.adapters.zope import Zope2RequestAdapter
-
-    post = FakeRequest("http://nohost/site/upload", method="POST", headers={**TUS, "Upload-Length": "4"})
+    post = FakeRequest(
+        "http://nohost/site/upload",
+        method="POST",
+        headers={**TUS, "Upload-Length": "4"},
+    )
     tus = Tus(Zope2RequestAdapter(post), tmp_file_dir=str(tmp_path))
     tus.handle()
     assert post.response.status == 201
     location = post.response.headers["Location"]
-    patch = FakeRequest(location, headers={**OCTETS, "Upload-Offset": "0"}, body=b"data")
+    patch = FakeRequest(
+        location, headers={**OCTETS, "Upload-Offset": "0"}, body=b"data"
+    )
     tus = Tus(Zope2RequestAdapter(patch), tmp_file_dir=str(tmp_path), send_file=True)
     tus.handle()
     assert tus.upload_finished
@@ -120,8 +144,13 @@ def test_zope_adapter_through_the_legacy_api(tmp_path):
 
 
 def test_body_stream_is_not_read_whole(tmp_path):
-    _, adapter = serve(request("/upload", "POST", **TUS, **{"Upload-Length": str(3 << 20)}), str(tmp_path))
-    req = request(adapter.resp.headers["Location"], "PATCH", **OCTETS, **{"Upload-Offset": "0"})
+    _, adapter = serve(
+        request("/upload", "POST", **TUS, **{"Upload-Length": str(3 << 20)}),
+        str(tmp_path),
+    )
+    req = request(
+        adapter.resp.headers["Location"], "PATCH", **OCTETS, **{"Upload-Offset": "0"}
+    )
 
     class Input(io.BytesIO):
         largest = 0

@@ -1,12 +1,10 @@
 """WebobAdapter: WebOb request -> TusRequest, TusResponse -> WebOb response."""
 
-import io
-
-import pytest
-
-from collective.tusupload.adapters.webob import WebobAdapter
 from collective.tusupload.adapters.webob import to_webob_response
+from collective.tusupload.adapters.webob import WebobAdapter
 from collective.tusupload.core.protocol import TusResponse
+import io
+import pytest
 
 
 webob = pytest.importorskip("webob")
@@ -18,7 +16,9 @@ class CountingInput(io.BytesIO):
     largest_read = 0
 
     def read(self, size=-1):
-        self.largest_read = max(self.largest_read, size if size is not None and size >= 0 else 1 << 62)
+        self.largest_read = max(
+            self.largest_read, size if size is not None and size >= 0 else 1 << 62
+        )
         return super().read(size)
 
 
@@ -37,13 +37,17 @@ def test_post_goes_to_the_collection():
 
 
 def test_other_verbs_address_the_last_segment():
-    tus_request = WebobAdapter(make_request("/files/abc123", method="HEAD")).tus_request()
+    tus_request = WebobAdapter(
+        make_request("/files/abc123", method="HEAD")
+    ).tus_request()
     assert tus_request.upload_id == "abc123"
     assert tus_request.base_url == "http://localhost/files"
 
 
 def test_method_override_is_followed_when_deriving_the_upload_id():
-    request = make_request("/files/abc123", method="POST", **{"X-HTTP-Method-Override": "PATCH"})
+    request = make_request(
+        "/files/abc123", method="POST", **{"X-HTTP-Method-Override": "PATCH"}
+    )
     adapter = WebobAdapter(request)
     assert adapter.method == "PATCH"
     tus_request = adapter.tus_request()
@@ -52,9 +56,17 @@ def test_method_override_is_followed_when_deriving_the_upload_id():
 
 
 def test_explicit_base_url_and_upload_id_win():
-    adapter = WebobAdapter(make_request("/x/y", method="HEAD"), base_url="http://example.org/files/", upload_id=None, principal="jane")
+    adapter = WebobAdapter(
+        make_request("/x/y", method="HEAD"),
+        base_url="http://example.org/files/",
+        upload_id=None,
+        principal="jane",
+    )
     tus_request = adapter.tus_request(context="ctx")
-    assert (tus_request.base_url, tus_request.upload_id) == ("http://example.org/files", None)
+    assert (tus_request.base_url, tus_request.upload_id) == (
+        "http://example.org/files",
+        None,
+    )
     assert tus_request.principal == "jane"
     assert tus_request.context == "ctx"
 
@@ -86,7 +98,9 @@ def test_no_body_without_length_unless_input_is_terminated():
 
 
 def test_headers_are_looked_up_case_insensitively():
-    tus_request = WebobAdapter(make_request("/files/abc", **{"Upload-Offset": "5"})).tus_request()
+    tus_request = WebobAdapter(
+        make_request("/files/abc", **{"Upload-Offset": "5"})
+    ).tus_request()
     assert tus_request.headers["upload-offset"] == "5"
 
 
@@ -101,11 +115,18 @@ def test_headers_are_looked_up_case_insensitively():
     ],
 )
 def test_valid_tells_tus_requests(method, headers, valid):
-    assert WebobAdapter(make_request("/files/abc", method=method, **headers)).valid is valid
+    assert (
+        WebobAdapter(make_request("/files/abc", method=method, **headers)).valid
+        is valid
+    )
 
 
 def test_response_carries_status_headers_and_body():
-    response = to_webob_response(TusResponse(status=404, headers={"Tus-Resumable": "1.0.0"}, body=b"upload not found"))
+    response = to_webob_response(
+        TusResponse(
+            status=404, headers={"Tus-Resumable": "1.0.0"}, body=b"upload not found"
+        )
+    )
     assert response.status_int == 404
     assert response.headers["Tus-Resumable"] == "1.0.0"
     assert response.body == b"upload not found"
@@ -113,7 +134,9 @@ def test_response_carries_status_headers_and_body():
 
 
 def test_no_content_response_has_no_body():
-    response = to_webob_response(TusResponse(status=204, headers={"Upload-Offset": "3"}))
+    response = to_webob_response(
+        TusResponse(status=204, headers={"Upload-Offset": "3"})
+    )
     assert response.status_int == 204
     assert response.body == b""
     assert response.headers["Upload-Offset"] == "3"
@@ -122,7 +145,9 @@ def test_no_content_response_has_no_body():
 def test_apply_response_keeps_resp_and_set_request_body():
     request = make_request("/files/abc")
     adapter = WebobAdapter(request)
-    response = adapter.apply_response(TusResponse(status=201, headers={"Location": "http://localhost/files/x"}))
+    response = adapter.apply_response(
+        TusResponse(status=201, headers={"Location": "http://localhost/files/x"})
+    )
     assert adapter.resp is response
     adapter.set_request_body("/tmp/some/path")
     assert request.body == b"/tmp/some/path"

@@ -1,9 +1,8 @@
 """Zope2RequestAdapter, exercised with a fake Zope request (no Zope needed)."""
 
-import io
-
 from collective.tusupload.adapters.zope import Zope2RequestAdapter
 from collective.tusupload.core.protocol import TusResponse
+import io
 
 
 class FakeUser:
@@ -33,7 +32,15 @@ class FakeResponse:
 class FakeRequest:
     """Just what a Zope HTTPRequest offers the adapter."""
 
-    def __init__(self, url, method="PATCH", headers=None, body=b"", user=None, environ_name="environ"):
+    def __init__(
+        self,
+        url,
+        method="PATCH",
+        headers=None,
+        body=b"",
+        user=None,
+        environ_name="environ",
+    ):
         self.method = method
         self.URL = url
         self.response = FakeResponse()
@@ -47,7 +54,11 @@ class FakeRequest:
             environ["CONTENT_LENGTH"] = str(len(body))
         setattr(self, environ_name, environ)
         self._environ = environ
-        self.other = {"URL": url, "BODYFILE": io.BytesIO(body), "AUTHENTICATED_USER": user}
+        self.other = {
+            "URL": url,
+            "BODYFILE": io.BytesIO(body),
+            "AUTHENTICATED_USER": user,
+        }
 
     def getHeader(self, name, default=None, literal=False):
         key = name.upper().replace("-", "_")
@@ -64,7 +75,11 @@ class FakeRequest:
 def test_request_facts():
     request = FakeRequest(
         "http://nohost/plone/@tus-upload/0123abcd",
-        headers={"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
+        headers={
+            "Tus-Resumable": "1.0.0",
+            "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream",
+        },
         body=b"hello",
         user=FakeUser("jane"),
     )
@@ -104,19 +119,30 @@ def test_method_falls_back_to_request_method():
 
 
 def test_anonymous_has_no_principal():
-    assert Zope2RequestAdapter(FakeRequest("http://nohost/files/x", user=FakeUser(None))).principal is None
+    assert (
+        Zope2RequestAdapter(
+            FakeRequest("http://nohost/files/x", user=FakeUser(None))
+        ).principal
+        is None
+    )
     assert Zope2RequestAdapter(FakeRequest("http://nohost/files/x")).principal is None
 
 
 def test_headers_without_environ_fall_back_to_tus_names():
-    request = FakeRequest("http://nohost/files/x", headers={"Tus-Resumable": "1.0.0"}, environ_name="unused")
+    request = FakeRequest(
+        "http://nohost/files/x",
+        headers={"Tus-Resumable": "1.0.0"},
+        environ_name="unused",
+    )
     headers = dict(Zope2RequestAdapter(request).headers.items())
     assert headers == {"Tus-Resumable": "1.0.0"}
 
 
 def test_apply_response_fills_in_the_zope_response():
     request = FakeRequest("http://nohost/files/x")
-    body = Zope2RequestAdapter(request).apply_response(TusResponse(status=409, headers={"Tus-Resumable": "1.0.0"}, body=b"offset"))
+    body = Zope2RequestAdapter(request).apply_response(
+        TusResponse(status=409, headers={"Tus-Resumable": "1.0.0"}, body=b"offset")
+    )
     assert body == b"offset"
     assert request.response.status == 409
     assert request.response.headers["Tus-Resumable"] == "1.0.0"

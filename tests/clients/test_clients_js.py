@@ -1,4 +1,4 @@
-"""tus-js-client (Node, pinned in js/package-lock.json) against the filter under waitress.
+"""tus-js-client (Node, pinned in js/package-lock.json) against the filter.
 
 The driver ``js/upload.js`` prints one JSON event per line; the stored bytes
 are compared by SHA-256 as the app behind the filter saw them.
@@ -7,13 +7,12 @@ are compared by SHA-256 as the app behind the filter saw them.
 import hashlib
 import json
 import os
+import pytest
 import random
 import shutil
 import subprocess
 import sys
 import time
-
-import pytest
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -29,7 +28,10 @@ CHUNK = 256 * 1024
 
 pytestmark = [
     pytest.mark.clients,
-    pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None, reason="node and npm are needed"),
+    pytest.mark.skipif(
+        shutil.which("node") is None or shutil.which("npm") is None,
+        reason="node and npm are needed",
+    ),
 ]
 
 
@@ -37,7 +39,13 @@ pytestmark = [
 def node_modules():
     """Install the pinned tus-js-client (``npm ci``) unless already there."""
     if not os.path.isdir(os.path.join(JS_DIR, "node_modules", "tus-js-client")):
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=JS_DIR, check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"],
+            cwd=JS_DIR,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     return JS_DIR
 
 
@@ -62,7 +70,13 @@ def sha256_of(path):
 
 def run_driver(options, *, on_event=None, timeout=60):
     """Run the Node driver; return its events. ``on_event`` sees each as it comes."""
-    process = subprocess.Popen(["node", DRIVER, json.dumps(options)], cwd=JS_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        ["node", DRIVER, json.dumps(options)],
+        cwd=JS_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     events = []
     deadline = time.monotonic() + timeout
     try:
@@ -72,14 +86,18 @@ def run_driver(options, *, on_event=None, timeout=60):
             if on_event is not None:
                 on_event(event)
             if time.monotonic() > deadline:
-                raise AssertionError(f"tus-js-client took longer than {timeout}s: {events[-3:]}")
+                raise AssertionError(
+                    f"tus-js-client took longer than {timeout}s: {events[-3:]}"
+                )
         process.wait(timeout=10)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
     stderr = process.stderr.read()
-    assert process.returncode == 0, f"node failed ({process.returncode}): {events[-3:]}\n{stderr}"
+    assert process.returncode == 0, (
+        f"node failed ({process.returncode}): {events[-3:]}\n{stderr}"
+    )
     return events
 
 
@@ -94,17 +112,28 @@ def upload_id_of(url):
 
 
 def test_js_uploads_in_small_chunks(node_modules, server, source):
-    events = run_driver({"endpoint": server.endpoint, "file": source, "chunkSize": CHUNK})
+    events = run_driver(
+        {"endpoint": server.endpoint, "file": source, "chunkSize": CHUNK}
+    )
     success = last(events, "success")
-    assert len([event for event in events if event["event"] == "chunk"]) == SIZE // CHUNK
+    assert (
+        len([event for event in events if event["event"] == "chunk"]) == SIZE // CHUNK
+    )
     summary = server.received(upload_id_of(success["url"]))
     assert summary["sha256"] == sha256_of(source)
-    assert json.loads(success["body"])["sha256"] == summary["sha256"]  # the app's reply reached the client
+    assert (
+        json.loads(success["body"])["sha256"] == summary["sha256"]
+    )  # the app's reply reached the client
 
 
 def test_js_resumes_previous_upload_after_abort(node_modules, server, source, tmp_path):
     storage = str(tmp_path / "tus-url-storage.json")
-    options = {"endpoint": server.endpoint, "file": source, "chunkSize": CHUNK, "urlStorage": storage}
+    options = {
+        "endpoint": server.endpoint,
+        "file": source,
+        "chunkSize": CHUNK,
+        "urlStorage": storage,
+    }
 
     aborted = last(run_driver({**options, "abortAfter": 2 * 1024 * 1024}), "aborted")
     assert aborted["bytesAccepted"] == 2 * 1024 * 1024
@@ -112,7 +141,9 @@ def test_js_resumes_previous_upload_after_abort(node_modules, server, source, tm
     events = run_driver(options)
     assert last(events, "previous")["count"] == 1  # findPreviousUploads()
     chunks = [event for event in events if event["event"] == "chunk"]
-    assert chunks[0]["bytesAccepted"] == 2 * 1024 * 1024 + CHUNK  # resumed, not restarted
+    assert (
+        chunks[0]["bytesAccepted"] == 2 * 1024 * 1024 + CHUNK
+    )  # resumed, not restarted
     success = last(events, "success")
     assert success["url"] == aborted["url"]
     assert server.received(upload_id_of(success["url"]))["sha256"] == sha256_of(source)
@@ -132,13 +163,22 @@ def test_js_retries_through_server_kill_and_restart(node_modules, server, source
     restarted = []
 
     def kill_once(event):
-        if event["event"] == "chunk" and event["bytesAccepted"] >= 2 * 1024 * 1024 and not restarted:
+        if (
+            event["event"] == "chunk"
+            and event["bytesAccepted"] >= 2 * 1024 * 1024
+            and not restarted
+        ):
             server.kill()  # SIGKILL mid-upload
             server.start()
             restarted.append(event["bytesAccepted"])
 
     events = run_driver(
-        {"endpoint": server.endpoint, "file": source, "chunkSize": CHUNK, "retryDelays": [100, 250, 500, 1000, 2000, 4000]},
+        {
+            "endpoint": server.endpoint,
+            "file": source,
+            "chunkSize": CHUNK,
+            "retryDelays": [100, 250, 500, 1000, 2000, 4000],
+        },
         on_event=kill_once,
     )
     assert restarted
@@ -147,17 +187,33 @@ def test_js_retries_through_server_kill_and_restart(node_modules, server, source
 
 
 def test_js_parallel_uploads_are_concatenated(node_modules, server, source):
-    events = run_driver({"endpoint": server.endpoint, "file": source, "chunkSize": CHUNK, "parallelUploads": 3})
+    events = run_driver(
+        {
+            "endpoint": server.endpoint,
+            "file": source,
+            "chunkSize": CHUNK,
+            "parallelUploads": 3,
+        }
+    )
     success = last(events, "success")
     summary = server.received(upload_id_of(success["url"]))
     assert summary["size"] == SIZE
     assert summary["sha256"] == sha256_of(source)
     # The three partial uploads went with the final one.
-    assert not [name for name in os.listdir(server.upload_dir) if name.endswith(".info")]
+    assert not [
+        name for name in os.listdir(server.upload_dir) if name.endswith(".info")
+    ]
 
 
 def test_js_upload_data_during_creation(node_modules, server, source):
-    events = run_driver({"endpoint": server.endpoint, "file": source, "chunkSize": CHUNK, "uploadDataDuringCreation": True})
+    events = run_driver(
+        {
+            "endpoint": server.endpoint,
+            "file": source,
+            "chunkSize": CHUNK,
+            "uploadDataDuringCreation": True,
+        }
+    )
     chunks = [event for event in events if event["event"] == "chunk"]
     assert chunks[0]["bytesAccepted"] == CHUNK  # the POST carried the first chunk
     assert len(chunks) == SIZE // CHUNK
@@ -168,7 +224,15 @@ def test_js_upload_data_during_creation(node_modules, server, source):
 def test_js_small_file_in_creation_request(node_modules, server, tmp_path):
     small = tmp_path / "small.txt"
     small.write_bytes(b"hello tus\n")
-    events = run_driver({"endpoint": server.endpoint, "file": str(small), "uploadDataDuringCreation": True})
+    events = run_driver(
+        {
+            "endpoint": server.endpoint,
+            "file": str(small),
+            "uploadDataDuringCreation": True,
+        }
+    )
     success = last(events, "success")
     assert success["status"] == 201  # finished by the POST, handed on to the app
-    assert server.received(upload_id_of(success["url"]))["sha256"] == sha256_of(str(small))
+    assert server.received(upload_id_of(success["url"]))["sha256"] == sha256_of(
+        str(small)
+    )

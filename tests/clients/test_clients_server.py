@@ -1,23 +1,25 @@
-"""Raw HTTP against the filter under a real waitress: concurrency, crashes, the example config."""
+"""Raw HTTP against the filter under a real waitress.
+
+Concurrency, crashes and the example config.
+"""
 
 import hashlib
 import os
+import pytest
 import random
+import requests
 import subprocess
 import sys
 import threading
 import time
 
-import pytest
-import requests
-
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from tus_server import SRC  # noqa: E402
-from tus_server import ServerProcess  # noqa: E402
 from tus_server import free_port  # noqa: E402
+from tus_server import ServerProcess  # noqa: E402
+from tus_server import SRC  # noqa: E402
 
 
 pytestmark = pytest.mark.clients
@@ -29,14 +31,16 @@ OCTETS = {**TUS, "Content-Type": "application/offset+octet-stream"}
 
 @pytest.fixture
 def slow_server(tmp_path):
-    """The filter behind a body reader slowed to ~64 KiB per 10 ms, so PATCHes overlap."""
+    """The filter behind a body reader slowed to 64 KiB per 10 ms: PATCHes overlap."""
     process = ServerProcess(str(tmp_path / "server"), throttle=0.01, threads=8).start()
     yield process
     process.stop()
 
 
 def create(server, length):
-    response = requests.post(server.endpoint, headers={**TUS, "Upload-Length": str(length)}, timeout=10)
+    response = requests.post(
+        server.endpoint, headers={**TUS, "Upload-Length": str(length)}, timeout=10
+    )
     assert response.status_code == 201, response.text
     return response.headers["Location"]
 
@@ -48,7 +52,12 @@ def head_offset(url):
 
 
 def patch(url, offset, body, **headers):
-    return requests.patch(url, data=body, headers={**OCTETS, "Upload-Offset": str(offset), **headers}, timeout=60)
+    return requests.patch(
+        url,
+        data=body,
+        headers={**OCTETS, "Upload-Offset": str(offset), **headers},
+        timeout=60,
+    )
 
 
 def test_concurrent_patches_to_one_upload_write_once(slow_server):
@@ -108,7 +117,9 @@ def test_server_killed_mid_patch_then_upload_continues(slow_server):
     offset = head_offset(url)
     assert MIB <= offset <= len(payload)
     with open(data_path, "rb") as data_file:
-        assert data_file.read(offset) == payload[:offset]  # what HEAD reports is on disk
+        assert (
+            data_file.read(offset) == payload[:offset]
+        )  # what HEAD reports is on disk
 
     response = patch(url, offset, payload[offset:])
     assert response.status_code == 200
@@ -118,12 +129,26 @@ def test_server_killed_mid_patch_then_upload_continues(slow_server):
 
 def test_example_config_serves_with_one_command(tmp_path):
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")]))}
-    config = os.path.join(os.path.dirname(os.path.dirname(HERE)), "docs", "examples", "tus-filter.ini")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [SRC, os.environ.get("PYTHONPATH")])
+        ),
+    }
+    config = os.path.join(
+        os.path.dirname(os.path.dirname(HERE)), "docs", "examples", "tus-filter.ini"
+    )
     log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "collective.tusupload.adapters.serve", config, "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "collective.tusupload.adapters.serve",
+                config,
+                "--port",
+                str(port),
+            ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -136,13 +161,17 @@ def test_example_config_serves_with_one_command(tmp_path):
                 page = requests.get(base + "/", timeout=2)
                 break
             except requests.ConnectionError:
-                assert server.poll() is None and time.monotonic() < deadline, log_path.read_text()
+                assert server.poll() is None and time.monotonic() < deadline, (
+                    log_path.read_text()
+                )
                 time.sleep(0.05)
         assert "collective.tusupload" in page.text
         options = requests.options(base + "/files", timeout=5)
         assert options.status_code == 204
         assert options.headers["Tus-Max-Size"] == "1073741824"
-        url = requests.post(base + "/files", headers={**TUS, "Upload-Length": "5"}, timeout=5).headers["Location"]
+        url = requests.post(
+            base + "/files", headers={**TUS, "Upload-Length": "5"}, timeout=5
+        ).headers["Location"]
         assert url.startswith(base + "/files/")
         done = patch(url, 0, b"hello")
         assert done.status_code == 200

@@ -36,7 +36,15 @@ class ServerProcess:
         app, so that a PATCH stays in flight long enough to be interrupted.
     """
 
-    def __init__(self, directory: str, *, port: int | None = None, throttle: float = 0.0, threads: int = 8, keep_finished: bool = False) -> None:
+    def __init__(
+        self,
+        directory: str,
+        *,
+        port: int | None = None,
+        throttle: float = 0.0,
+        threads: int = 8,
+        keep_finished: bool = False,
+    ) -> None:
         self.directory = directory
         self.upload_dir = os.path.join(directory, "uploads")
         self.received_dir = os.path.join(directory, "received")
@@ -73,9 +81,10 @@ class ServerProcess:
         ]
         if self.keep_finished:
             command.append("--keep-finished")
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -121,7 +130,9 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while not os.path.exists(path):
             if time.monotonic() > deadline:
-                raise AssertionError(f"upload {upload_id} was not handed on to the app:\n{self.log()}")
+                raise AssertionError(
+                    f"upload {upload_id} was not handed on to the app:\n{self.log()}"
+                )
             time.sleep(0.05)
         with open(path, encoding="utf-8") as summary_file:
             return json.load(summary_file)
@@ -164,10 +175,9 @@ def main(argv: list[str] | None = None) -> None:
     arguments.add_argument("--keep-finished", action="store_true")
     options = arguments.parse_args(argv)
 
-    import waitress
-
     from collective.tusupload.adapters.example import ExampleApp
     from collective.tusupload.adapters.wsgi import Filter
+    import waitress
 
     app = Filter(
         ExampleApp(received_dir=os.path.join(options.directory, "received")),
@@ -177,7 +187,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     if options.throttle:
         app = _throttled(app, options.throttle)
-    waitress.serve(app, host="127.0.0.1", port=options.port, threads=options.threads, channel_timeout=30)
+    waitress.serve(
+        app,
+        host="127.0.0.1",
+        port=options.port,
+        threads=options.threads,
+        channel_timeout=30,
+    )
 
 
 if __name__ == "__main__":

@@ -107,7 +107,7 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def parse_bool(value, default: bool = False) -> bool:
-    """Convert an option given as text (``true``/``false``/``1``/``0``...) to ``bool``."""
+    """Convert an option given as text (``true``/``false``/``1``/``0``) to bool."""
     if value is None:
         return default
     if isinstance(value, bool):

@@ -7,13 +7,12 @@ answers with a JSON summary of the file: id, metadata, size and SHA-256. With
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collections.abc import Iterable
+from collective.tusupload.adapters.common import parse_int
 import hashlib
 import json
 import os
-from collections.abc import Callable
-from collections.abc import Iterable
-
-from collective.tusupload.adapters.common import parse_int
 
 
 PAGE = b"""<!DOCTYPE html>
@@ -21,7 +20,8 @@ PAGE = b"""<!DOCTYPE html>
 <body><h1>collective.tusupload example</h1>
 <p>tus 1.0.0 uploads are served at <code>%(upload_path)s</code>.
 Point any tus client at it, for example:</p>
-<pre>python -c "from tusclient import client; client.TusClient('%(base)s%(upload_path)s').uploader('FILE', chunk_size=1048576).upload()"</pre>
+<pre>python -c "from tusclient import client; \\
+client.TusClient('%(base)s%(upload_path)s').uploader('FILE').upload()"</pre>
 </body></html>
 """
 
@@ -35,7 +35,13 @@ class ExampleApp:
     :param block_size: bytes read at a time when hashing the file.
     """
 
-    def __init__(self, *, received_dir: str | None = None, upload_path: str = "/files", block_size: int = 1 << 20) -> None:
+    def __init__(
+        self,
+        *,
+        received_dir: str | None = None,
+        upload_path: str = "/files",
+        block_size: int = 1 << 20,
+    ) -> None:
         self.received_dir = received_dir
         self.upload_path = upload_path
         self.block_size = block_size
@@ -46,12 +52,25 @@ class ExampleApp:
         if "tus.upload_id" in environ:
             return self.finished(environ, start_response)
         if environ.get("PATH_INFO", "/") in ("", "/"):
-            base = f"{environ['wsgi.url_scheme']}://{environ.get('HTTP_HOST', 'localhost')}"
-            body = PAGE % {b"upload_path": self.upload_path.encode(), b"base": base.encode()}
-            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))])
+            host = environ.get("HTTP_HOST", "localhost")
+            base = f"{environ['wsgi.url_scheme']}://{host}"
+            body = PAGE % {
+                b"upload_path": self.upload_path.encode(),
+                b"base": base.encode(),
+            }
+            start_response(
+                "200 OK",
+                [
+                    ("Content-Type", "text/html; charset=utf-8"),
+                    ("Content-Length", str(len(body))),
+                ],
+            )
             return [body]
         body = b"not found\n"
-        start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+        start_response(
+            "404 Not Found",
+            [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
+        )
         return [body]
 
     def finished(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -67,7 +86,9 @@ class ExampleApp:
             "metadata": environ["tus.metadata"],
             "size": size,
             "sha256": digest.hexdigest(),
-            "request_body": _read_body(environ) if not environ.get("tus.send_file") else None,
+            "request_body": _read_body(environ)
+            if not environ.get("tus.send_file")
+            else None,
         }
         if self.received_dir:
             path = os.path.join(self.received_dir, environ["tus.upload_id"] + ".json")
@@ -75,7 +96,10 @@ class ExampleApp:
                 json.dump(summary, summary_file)
             os.replace(path + ".tmp", path)
         body = json.dumps(summary).encode("utf-8")
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        start_response(
+            "200 OK",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
         return [body]
 
 

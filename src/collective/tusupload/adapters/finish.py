@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
 from collective.tusupload.core.errors import TusError
 from collective.tusupload.core.protocol import Hooks
 from collective.tusupload.core.store import Store
 from collective.tusupload.core.store import UploadInfo
+from typing import Any
+import logging
 
 
 logger = logging.getLogger("collective.tusupload")
@@ -40,7 +39,9 @@ class RecordFinish(Hooks):
         return None
 
 
-def remove_upload(store: Store, upload_id: str, *, locker=None, with_partials: bool = True) -> None:
+def remove_upload(
+    store: Store, upload_id: str, *, locker=None, with_partials: bool = True
+) -> None:
     """Remove a finished upload (and the partial uploads it was made of).
 
     Takes each upload's lock, waiting a little for a request that still

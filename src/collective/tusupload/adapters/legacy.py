@@ -19,8 +19,6 @@ file's path (or, with ``send_file=True``, by the open file), as before.
 
 from __future__ import annotations
 
-from typing import Any
-
 from collective.tusupload.adapters.common import parse_bool
 from collective.tusupload.adapters.common import parse_float
 from collective.tusupload.adapters.common import parse_int
@@ -31,6 +29,7 @@ from collective.tusupload.core.protocol import Handler
 from collective.tusupload.core.protocol import TusResponse
 from collective.tusupload.core.store import FileStore
 from collective.tusupload.core.store import UploadInfo
+from typing import Any
 
 
 class Tus:
@@ -105,7 +104,11 @@ class Tus:
             self.info = state.finished
             self.upload_finished = True
             path = self.get_filepath()
-            self.req.set_request_body(open(path, "rb") if self.send_file else path)
+            if self.send_file:
+                # The caller reads (and closes) the file, as with the original.
+                self.req.set_request_body(open(path, "rb"))  # noqa: SIM115
+            else:
+                self.req.set_request_body(path)
         return self.response
 
     def get_filepath(self, uid: str | None = None) -> str:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-from typing import BinaryIO
-
 from collective.tusupload.adapters.common import BoundedReader
 from collective.tusupload.adapters.common import effective_method
 from collective.tusupload.adapters.common import is_tus_request
 from collective.tusupload.adapters.common import split_upload_url
 from collective.tusupload.core.protocol import TusRequest
 from collective.tusupload.core.protocol import TusResponse
+from typing import Any
+from typing import BinaryIO
 
 
 _DERIVE = object()
@@ -32,7 +31,14 @@ class WebobAdapter:
     return (as in the original ``tus`` package).
     """
 
-    def __init__(self, request, *, base_url: str | None = None, upload_id: Any = _DERIVE, principal: str | None = None) -> None:
+    def __init__(
+        self,
+        request,
+        *,
+        base_url: str | None = None,
+        upload_id: Any = _DERIVE,
+        principal: str | None = None,
+    ) -> None:
         self.req = request
         self._base_url = base_url
         self._upload_id = upload_id
@@ -44,7 +50,9 @@ class WebobAdapter:
     @property
     def method(self) -> str:
         """The method after ``X-HTTP-Method-Override``."""
-        return effective_method(self.req.method, self.req.headers.get("X-HTTP-Method-Override"))
+        return effective_method(
+            self.req.method, self.req.headers.get("X-HTTP-Method-Override")
+        )
 
     @property
     def url(self) -> str:
@@ -134,6 +142,9 @@ def to_webob_response(tus_response: TusResponse):
         if "Content-Type" not in response.headers:
             response.content_type = "text/plain"
             response.charset = "utf-8"
-    elif tus_response.status not in (204, 304) and "Content-Length" not in response.headers:
+    elif (
+        tus_response.status not in (204, 304)
+        and "Content-Length" not in response.headers
+    ):
         response.content_length = 0
     return response

@@ -6,7 +6,7 @@ handed on to the wrapped application, as the original ``tus`` package did:
 
 ``environ["tus.filepath"]``
     path of the finished file (also the request body unless ``send_file``)
-``environ["tus.upload_id"]``, ``environ["tus.metadata"]``, ``environ["tus.upload_length"]``
+``environ["tus.upload_id"]``, ``["tus.metadata"]``, ``["tus.upload_length"]``
     the upload's id, its ``Upload-Metadata`` as ``{key: text or None}`` and size
 ``environ["tus.info"]``
     the :class:`~collective.tusupload.core.store.UploadInfo`
@@ -17,23 +17,16 @@ With ``send_file`` the request body *is* the file (``wsgi.input`` reads it and
 ``CONTENT_LENGTH`` is its size); otherwise the body is the file's path. The
 reply carries the wrapped application's status and body plus the tus headers
 (``Upload-Offset``, ``Tus-Resumable``, ``Location`` ...), so tus clients see
-their upload succeed. Once that reply is closed, and if the app answered 2xx, the upload is
-removed from ``tmp_file_dir`` (or, with ``keep_finished``, marked finished).
-If the app failed, the upload stays complete but unfinished: a client that
+their upload succeed. Once that reply is closed, and if the app answered 2xx,
+the upload is removed from ``tmp_file_dir`` (or, with ``keep_finished``, marked
+finished). If the app failed, the upload stays complete but unfinished: a client that
 retries its last chunk has it handed on again.
 """
 
 from __future__ import annotations
 
-import io
-import logging
-import os
-import threading
-import time
 from collections.abc import Callable
 from collections.abc import Iterable
-from typing import Any
-
 from collective.tusupload.adapters.common import parse_bool
 from collective.tusupload.adapters.common import parse_float
 from collective.tusupload.adapters.common import parse_int
@@ -44,6 +37,12 @@ from collective.tusupload.core.protocol import Handler
 from collective.tusupload.core.protocol import TusResponse
 from collective.tusupload.core.store import FileStore
 from collective.tusupload.core.store import UploadInfo
+from typing import Any
+import io
+import logging
+import os
+import threading
+import time
 
 
 logger = logging.getLogger("collective.tusupload")
@@ -143,15 +142,16 @@ class Filter:
     # -- WSGI ----------------------------------------------------------
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        from webob import Request
-
         from collective.tusupload.adapters.webob import WebobAdapter
+        from webob import Request
 
         upload_id = self.upload_id_for(environ.get("PATH_INFO", ""))
         if upload_id is _NOT_OURS:
             return self.app(environ, start_response)
         request = Request(environ)
-        adapter = WebobAdapter(request, base_url=self.base_url(request), upload_id=upload_id)
+        adapter = WebobAdapter(
+            request, base_url=self.base_url(request), upload_id=upload_id
+        )
         state = FinishState(host=request)
         tus_response = self.handler.handle(adapter.tus_request(context=state))
         if adapter.method == "POST":
@@ -160,8 +160,14 @@ class Filter:
             return adapter.apply_response(tus_response)(environ, start_response)
         return self.hand_on(environ, start_response, tus_response, state.finished)
 
-    def hand_on(self, environ: dict, start_response: Callable, tus_response: TusResponse, info: UploadInfo) -> Iterable[bytes]:
-        """Call the wrapped app for a finished upload; merge the tus headers into its reply."""
+    def hand_on(
+        self,
+        environ: dict,
+        start_response: Callable,
+        tus_response: TusResponse,
+        info: UploadInfo,
+    ) -> Iterable[bytes]:
+        """Call the wrapped app for a finished upload; add tus headers to its reply."""
         path = self.store.data_path(info.id)
         downstream = dict(environ)
         downstream.update(
@@ -175,7 +181,7 @@ class Filter:
             }
         )
         if self.send_file:
-            body = open(path, "rb")
+            body = open(path, "rb")  # noqa: SIM115 - closed with the reply
             downstream["CONTENT_LENGTH"] = str(os.fstat(body.fileno()).st_size)
             downstream["CONTENT_TYPE"] = _content_type(info.metadata)
         else:
@@ -183,7 +189,11 @@ class Filter:
             downstream["CONTENT_LENGTH"] = str(len(body.getvalue()))
             downstream["CONTENT_TYPE"] = "text/plain; charset=utf-8"
         downstream["wsgi.input"] = body
-        tus_headers = [(name, str(value)) for name, value in tus_response.headers.items() if name.lower() not in _BODY_HEADERS]
+        tus_headers = [
+            (name, str(value))
+            for name, value in tus_response.headers.items()
+            if name.lower() not in _BODY_HEADERS
+        ]
         tus_names = {name.lower() for name, _ in tus_headers}
 
         app_status: list[str] = []
@@ -192,7 +202,11 @@ class Filter:
             app_status[:] = [status]
             if tus_response.status == 201 and status.startswith("2"):
                 status = "201 Created"
-            merged = [(name, value) for name, value in headers if name.lower() not in tus_names]
+            merged = [
+                (name, value)
+                for name, value in headers
+                if name.lower() not in tus_names
+            ]
             return start_response(status, merged + tus_headers, exc_info)
 
         def finished() -> None:
@@ -286,7 +300,9 @@ def filter_app_factory(app: Callable, global_conf: dict, **local_conf: Any) -> F
     return Filter(app, global_conf, **_filter_options(local_conf))
 
 
-def filter_factory(global_conf: dict, **local_conf: Any) -> Callable[[Callable], Filter]:
+def filter_factory(
+    global_conf: dict, **local_conf: Any
+) -> Callable[[Callable], Filter]:
     """PasteDeploy ``paste.filter_factory``: return a function that wraps an app."""
     options = _filter_options(local_conf)
 

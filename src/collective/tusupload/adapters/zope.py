@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from collections.abc import Mapping
-from typing import Any
-from typing import BinaryIO
-
 from collective.tusupload.adapters.common import BoundedReader
 from collective.tusupload.adapters.common import effective_method
 from collective.tusupload.adapters.common import is_tus_request
 from collective.tusupload.adapters.common import split_upload_url
 from collective.tusupload.core.protocol import TusRequest
 from collective.tusupload.core.protocol import TusResponse
+from typing import Any
+from typing import BinaryIO
 
 
 _DERIVE = object()
@@ -106,7 +105,14 @@ class Zope2RequestAdapter:
 
     block_size = 1 << 20
 
-    def __init__(self, request, *, base_url: str | None = None, upload_id: Any = _DERIVE, principal: Any = _DERIVE) -> None:
+    def __init__(
+        self,
+        request,
+        *,
+        base_url: str | None = None,
+        upload_id: Any = _DERIVE,
+        principal: Any = _DERIVE,
+    ) -> None:
         self.req = request
         self._base_url = base_url
         self._upload_id = upload_id
@@ -124,11 +130,17 @@ class Zope2RequestAdapter:
     @property
     def method(self) -> str:
         """The method after ``X-HTTP-Method-Override``."""
-        return effective_method(self.raw_method, self.get_header("X-HTTP-Method-Override"))
+        return effective_method(
+            self.raw_method, self.get_header("X-HTTP-Method-Override")
+        )
 
     @property
     def url(self) -> str:
-        return self.req.get("ACTUAL_URL") or self.req.get("URL") or getattr(self.req, "URL", "")
+        return (
+            self.req.get("ACTUAL_URL")
+            or self.req.get("URL")
+            or getattr(self.req, "URL", "")
+        )
 
     @property
     def valid(self) -> bool:
@@ -150,7 +162,7 @@ class Zope2RequestAdapter:
             return None
 
     def body_stream(self) -> BinaryIO | None:
-        """The request body: ``BODYFILE`` (or ``stdin``) rewound, limited to ``Content-Length``."""
+        """The body: ``BODYFILE`` (or ``stdin``) rewound, limited to Content-Length."""
         stream = self.req.get("BODYFILE", None)
         if stream is None:
             stream = getattr(self.req, "stdin", None)
@@ -210,7 +222,7 @@ class Zope2RequestAdapter:
         return tus_response.body
 
     def set_request_body(self, value) -> None:
-        """Replace the request body as the original ``tus`` package did (``request._file``)."""
+        """Replace the request body as the original ``tus`` did (``request._file``)."""
         if not hasattr(value, "read"):
             from io import BytesIO
 
