@@ -6,7 +6,6 @@ from plone.app.testing import TEST_USER_ID
 from plone.base.interfaces.resources import IBundleRegistry
 from plone.registry.interfaces import IRegistry
 from zope.component import getUtility
-
 import json
 import pytest
 
@@ -38,7 +37,10 @@ class TestUploadPage:
         assert config["data-endpoint"] == endpoint
         assert config["data-chunk-size"] == str(2 * 1024 * 1024)
         assert config["data-max-size"] == str(5 * 1024 * 1024)
-        assert json.loads(config["data-allowed-types"]) == ["image/*", "application/pdf"]
+        assert json.loads(config["data-allowed-types"]) == [
+            "image/*",
+            "application/pdf",
+        ]
         assert config["data-csrf-token"]
         assert 'class="tusupload-page"' in html
         assert f'data-endpoint="{endpoint}"' in html
