@@ -24,6 +24,9 @@ def ensure_admin(app, user_name: str, password: str):
     if users.getUser(user_name) is None:
         users._doAddUser(user_name, password, ["Manager"], [])
         print(f"Created Zope admin user {user_name!r}")
+    elif hasattr(users, "users"):
+        # Plone turns the root user folder into a PAS on site creation.
+        users.users.updateUserPassword(user_name, password)
     else:
         users._doChangeUser(user_name, password, ["Manager"], [])
     return users.getUser(user_name).__of__(users)
@@ -64,6 +67,9 @@ def main(app) -> None:
         os.environ.get("SITE_TITLE", "Plone site"),
     )
     transaction.commit()
+    # Close cleanly so FileStorage writes its index and the server start
+    # does not have to rebuild it.
+    app._p_jar.db().close()
 
 
 if __name__ == "__main__":

@@ -5,14 +5,14 @@ cd "$(dirname "$0")/.."
 
 export HOST="${HOST:-127.0.0.1}" PORT="${PORT:-8080}" SITE_ID="${SITE_ID:-Plone}"
 export ADMIN_USER="${ADMIN_USER:-admin}" ADMIN_PASSWORD="${ADMIN_PASSWORD:-admin}"
+export INSTANCE_DIR="${INSTANCE_DIR:-instance}" VAR_DIR="${VAR_DIR:-var}"
 BIN=.venv/bin
 
 "$BIN/python" scripts/make_instance.py
-"$BIN/zconsole" run instance/etc/zope.conf scripts/create_site.py 2>&1 \
-    | grep -v "Redefining mime type" || true
+"$BIN/zconsole" run "$INSTANCE_DIR/etc/zope.conf" scripts/create_site.py
 echo
 echo "  Plone site:  http://${HOST}:${PORT}/${SITE_ID}"
 echo "  Admin login: ${ADMIN_USER}:${ADMIN_PASSWORD}"
 echo "  Stop with Ctrl-C."
 echo
-exec "$BIN/runwsgi" instance/etc/zope.ini
+exec "$BIN/runwsgi" "$INSTANCE_DIR/etc/zope.ini"

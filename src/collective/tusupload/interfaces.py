@@ -42,9 +42,9 @@ class ITusUploadSettings(Interface):
         title=_("Temporary directory"),
         description=_(
             "Where unfinished uploads are kept. Every Zope instance of the site "
-            "must see the same directory. Empty means 'tusupload' next to the "
-            "instance's blob storage (the environment variable "
-            "TUSUPLOAD_TMP_DIR overrides both)."
+            "must see the same directory. Empty means the directory named by "
+            "the environment variable TUSUPLOAD_TMP_DIR, else 'tusupload' in "
+            "the instance's var directory."
         ),
         default="",
         required=False,
