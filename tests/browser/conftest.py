@@ -1,0 +1,142 @@
+"""Fixtures of the browser tests: headless Chromium against the test server.
+
+Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright's Python
+client; Playwright never downloads a browser here.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+from plone import api
+from plone.testing.zope import WSGI_SERVER_FIXTURE
+from webtest.http import StopableWSGIServer
+import os
+import pytest
+import time
+import transaction
+
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+EDITOR_NAME = "editor"
+EDITOR_PASSWORD = "editor-secret-42"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Chromium, shared by the session's tests."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def site(functional_portal):
+    """The test site with an editor and a folder, committed for the server."""
+    portal = functional_portal
+    portal.acl_users.userFolderAddUser(
+        EDITOR_NAME, EDITOR_PASSWORD, ["Member", "Contributor", "Editor"], []
+    )
+    with api.env.adopt_roles(["Manager"]):
+        api.content.create(container=portal, type="Folder", id="inbox", title="Inbox")
+    transaction.commit()
+    return portal
+
+
+@pytest.fixture
+def folder_url(site) -> str:
+    return f"{site.absolute_url()}/inbox"
+
+
+@pytest.fixture
+def page(chromium, site):
+    """A page logged in as the editor through the site's login form."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    page.goto(f"{site.absolute_url()}/login")
+    page.fill('input[name="__ac_name"]', EDITOR_NAME)
+    page.fill('input[name="__ac_password"]', EDITOR_PASSWORD)
+    page.locator("#login-form").get_by_role("button", name="Log in").click()
+    page.wait_for_selector("#portal-personaltools, .personaltools-wrapper, #toolbar")
+    assert any(cookie["name"] == "__ac" for cookie in context.cookies())
+    yield page
+    context.close()
+
+
+class SlowPatches:
+    """WSGI middleware that delays every tus PATCH, so tests can act mid-upload."""
+
+    def __init__(self, app, delay: float):
+        self.app = app
+        self.delay = delay
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "PATCH" and "/@tus-upload/" in environ.get(
+            "PATH_INFO", ""
+        ):
+            time.sleep(self.delay)
+        return self.app(environ, start_response)
+
+
+class ServerControl:
+    """Stops and starts the functional layer's WSGI server on the same port."""
+
+    def __init__(self):
+        self.layer = WSGI_SERVER_FIXTURE
+        self.app = self.layer.server.test_app
+        self.host = self.layer.server.adj.host
+        self.port = self.layer.server.adj.port
+        self.changed = False
+
+    def stop(self) -> None:
+        self.layer.server.shutdown()
+        self.changed = True
+
+    def start(self, *, slow_patches: float = 0.0) -> None:
+        app = SlowPatches(self.app, slow_patches) if slow_patches else self.app
+        server = StopableWSGIServer.create(
+            app, host=self.host, port=self.port, clear_untrusted_proxy_headers=False
+        )
+        assert server.wait(), "the test server did not come back"
+        self.layer.server = server
+        self.changed = True
+
+    def restart(self, *, slow_patches: float = 0.0) -> None:
+        self.stop()
+        self.start(slow_patches=slow_patches)
+
+    def reset(self) -> None:
+        """Leave the layer with a plain server, as it had."""
+        if self.changed:
+            if not self.layer.server.was_shutdown:
+                self.layer.server.shutdown()
+            self.start()
+            self.changed = False
+
+
+@pytest.fixture
+def server(site) -> Iterator[ServerControl]:
+    control = ServerControl()
+    yield control
+    control.reset()
