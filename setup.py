@@ -64,6 +64,7 @@ setup(
             "pytest",
             "pytest-plone",
             "pytest-timeout",
+            "hypothesis",
             "requests",
             "tuspy",
             "playwright",
