@@ -1,0 +1,92 @@
+"""The add-on's settings as plain values, read from the Plone registry."""
+
+from collective.tusupload.interfaces import ITusUploadSettings
+from collective.tusupload.interfaces import REGISTRY_PREFIX
+from dataclasses import dataclass
+from plone.registry.interfaces import IRegistry
+from zope.component import queryUtility
+
+import fnmatch
+import os
+import tempfile
+
+
+MIB = 1024 * 1024
+TMP_DIR_ENVIRONMENT_VARIABLE = "TUSUPLOAD_TMP_DIR"
+
+
+@dataclass(frozen=True)
+class UploadSettings:
+    """Settings in the units the code needs (bytes, seconds, a path)."""
+
+    max_size: int | None
+    expiry: int
+    directory: str
+    allowed_mime_types: tuple[str, ...]
+    chunk_size: int
+    cleanup_interval: int
+
+    def allows_mime_type(self, mime_type: str | None) -> bool:
+        """Whether ``mime_type`` matches the allowed list (empty allows all).
+
+        :param mime_type: e.g. ``image/png``; parameters are ignored.
+        """
+        if not self.allowed_mime_types:
+            return True
+        if not mime_type:
+            return False
+        bare_type = mime_type.split(";", 1)[0].strip().lower()
+        return any(
+            fnmatch.fnmatchcase(bare_type, pattern.strip().lower())
+            for pattern in self.allowed_mime_types
+            if pattern.strip()
+        )
+
+
+def _record(registry, name: str):
+    """A registry value, or the schema default while the add-on is missing."""
+    if registry is not None:
+        value = registry.get(f"{REGISTRY_PREFIX}.{name}")
+        if value is not None:
+            return value
+    return ITusUploadSettings[name].default
+
+
+def instance_var_directory() -> str:
+    """Zope's client home (the instance's ``var``), else the system temp dir."""
+    try:
+        from App.config import getConfiguration
+
+        client_home = getattr(getConfiguration(), "clienthome", None)
+    except ImportError:  # pragma: no cover - Zope is always there in Plone
+        client_home = None
+    return client_home or tempfile.gettempdir()
+
+
+def resolve_upload_directory(configured: str | None) -> str:
+    """Where unfinished uploads live.
+
+    :param configured: the ``tmp_dir`` registry value.
+    :returns: ``configured`` if set, else ``$TUSUPLOAD_TMP_DIR``, else
+        ``tusupload`` in the instance's var directory.
+    """
+    if configured and configured.strip():
+        return configured.strip()
+    from_environment = os.environ.get(TMP_DIR_ENVIRONMENT_VARIABLE, "").strip()
+    if from_environment:
+        return from_environment
+    return os.path.join(instance_var_directory(), "tusupload")
+
+
+def get_settings() -> UploadSettings:
+    """Read the current settings from the site's registry."""
+    registry = queryUtility(IRegistry)
+    max_size_mib = _record(registry, "max_upload_size")
+    return UploadSettings(
+        max_size=max_size_mib * MIB if max_size_mib else None,
+        expiry=_record(registry, "upload_expiry"),
+        directory=resolve_upload_directory(_record(registry, "tmp_dir")),
+        allowed_mime_types=tuple(_record(registry, "allowed_mime_types") or ()),
+        chunk_size=_record(registry, "chunk_size") * MIB,
+        cleanup_interval=_record(registry, "cleanup_interval"),
+    )
