@@ -71,7 +71,9 @@ class Client:
             "Upload-Offset": str(offset),
         }
         all_headers.update(headers or {})
-        return self.request("PATCH", upload_id, body=body, headers=all_headers, **kwargs)
+        return self.request(
+            "PATCH", upload_id, body=body, headers=all_headers, **kwargs
+        )
 
     def head(self, upload_id, **kwargs) -> TusResponse:
         return self.request("HEAD", upload_id, **kwargs)

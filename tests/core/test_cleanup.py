@@ -33,7 +33,7 @@ def test_dry_run_removes_nothing_but_reports(client, store, clock):
     assert summary.removed_ids == [upload_id]
     assert summary.freed_bytes > 3
     assert store.list_ids() == [upload_id]
-    assert {n for n in before} <= set(names(store))
+    assert set(before) <= set(names(store))
 
 
 def test_never_touches_a_locked_upload(client, store, clock):

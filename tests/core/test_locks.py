@@ -102,7 +102,10 @@ def test_threads_patching_the_same_offset_one_wins(make_client, store):
     results = []
     barrier = threading.Barrier(8)
     threads = [
-        threading.Thread(target=_patch_many, args=(client, upload_id, 0, bytes([65 + n]) * 1024, results, barrier))
+        threading.Thread(
+            target=_patch_many,
+            args=(client, upload_id, 0, bytes([65 + n]) * 1024, results, barrier),
+        )
         for n in range(8)
     ]
     for thread in threads:
@@ -145,10 +148,22 @@ def _process_patch(directory, upload_id, letter, start, results):
     import io
 
     handler = Handler(FileStore(directory, fsync=False), lock_timeout=0.2)
-    headers = {"Tus-Resumable": "1.0.0", "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"}
+    headers = {
+        "Tus-Resumable": "1.0.0",
+        "Content-Type": "application/offset+octet-stream",
+        "Upload-Offset": "0",
+    }
     body = io.BytesIO(letter * 4096)
     start.wait()
-    request = TusRequest("PATCH", headers, body, upload_id, "http://x/files", "alice", content_length=4096)
+    request = TusRequest(
+        "PATCH",
+        headers,
+        body,
+        upload_id,
+        "http://x/files",
+        "alice",
+        content_length=4096,
+    )
     results.put(handler.handle(request).status)
 
 
@@ -159,7 +174,10 @@ def test_processes_patching_the_same_offset_one_wins(tmp_path, client_for):
     start = context.Event()
     results = context.Queue()
     processes = [
-        context.Process(target=_process_patch, args=(str(tmp_path), upload_id, bytes([65 + n]), start, results))
+        context.Process(
+            target=_process_patch,
+            args=(str(tmp_path), upload_id, bytes([65 + n]), start, results),
+        )
         for n in range(4)
     ]
     for process in processes:

@@ -43,7 +43,12 @@ def test_mismatch_is_460_and_leaves_upload_as_before(client, store, half_done):
 
 
 def test_upload_continues_after_a_460(client, store, half_done):
-    client.patch(half_done, 3, b"def", headers={"Upload-Checksum": f"sha1 {digest('sha1', b'xyz')}"})
+    client.patch(
+        half_done,
+        3,
+        b"def",
+        headers={"Upload-Checksum": f"sha1 {digest('sha1', b'xyz')}"},
+    )
     assert client.patch(half_done, 3, b"def").status == 204
     assert data_of(store, half_done) == b"abcdef"
 
@@ -61,7 +66,9 @@ def test_upload_continues_after_a_460(client, store, half_done):
         "sha1 " + base64.b64encode(b"\0" * 20).decode() + " extra",
     ],
 )
-def test_malformed_or_unknown_checksum_is_400_and_leaves_upload_as_before(client, store, half_done, header):
+def test_malformed_or_unknown_checksum_is_400_and_leaves_upload_as_before(
+    client, store, half_done, header
+):
     response = client.patch(half_done, 3, b"def", headers={"Upload-Checksum": header})
     assert response.status == 400
     assert_unchanged(client, store, half_done)
@@ -78,7 +85,9 @@ def test_disconnect_with_checksum_discards_the_partial_chunk(client, store, half
             return b"d"
 
     header = f"sha1 {digest('sha1', b'def')}"
-    response = client.patch(half_done, 3, Dropping(), headers={"Upload-Checksum": header}, content_length=3)
+    response = client.patch(
+        half_done, 3, Dropping(), headers={"Upload-Checksum": header}, content_length=3
+    )
     assert response.status == 460
     assert_unchanged(client, store, half_done)
 
@@ -86,14 +95,24 @@ def test_disconnect_with_checksum_discards_the_partial_chunk(client, store, half
 def test_checksum_restricted_to_configured_algorithms(make_client):
     client = make_client(checksum_algorithms=("sha256",))
     upload_id = client.create(3)
-    response = client.patch(upload_id, 0, b"abc", headers={"Upload-Checksum": f"sha1 {digest('sha1', b'abc')}"})
+    response = client.patch(
+        upload_id,
+        0,
+        b"abc",
+        headers={"Upload-Checksum": f"sha1 {digest('sha1', b'abc')}"},
+    )
     assert response.status == 400
     assert client.request("OPTIONS").headers["Tus-Checksum-Algorithm"] == "sha256"
 
 
 def test_checksum_mismatch_on_final_chunk_does_not_finish(client, store):
     upload_id = client.create(3)
-    response = client.patch(upload_id, 0, b"abc", headers={"Upload-Checksum": f"md5 {digest('md5', b'abd')}"})
+    response = client.patch(
+        upload_id,
+        0,
+        b"abc",
+        headers={"Upload-Checksum": f"md5 {digest('md5', b'abd')}"},
+    )
     assert response.status == 460
     info = store.get_info(upload_id)
     assert (info.offset, info.finished) == (0, False)

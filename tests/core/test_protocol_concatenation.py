@@ -48,7 +48,9 @@ def test_final_accepts_relative_urls(client, store):
 def test_head_echoes_upload_concat(client):
     first = partial(client, b"ab")
     assert client.head(first).headers["Upload-Concat"] == "partial"
-    final_id = create_final(client, f"{BASE}/{first}").headers["Location"].rsplit("/", 1)[1]
+    final_id = (
+        create_final(client, f"{BASE}/{first}").headers["Location"].rsplit("/", 1)[1]
+    )
     assert client.head(final_id).headers["Upload-Concat"] == f"final;{BASE}/{first}"
 
 
@@ -68,7 +70,9 @@ def test_partial_completion_does_not_call_after_finish(store, clock, client_for)
 
 def test_patch_on_final_is_403_and_changes_nothing(client, store):
     first = partial(client, b"ab", complete=False)
-    final_id = create_final(client, f"{BASE}/{first}").headers["Location"].rsplit("/", 1)[1]
+    final_id = (
+        create_final(client, f"{BASE}/{first}").headers["Location"].rsplit("/", 1)[1]
+    )
     assert client.patch(final_id, 0, b"ab").status == 403
     assert data_of(store, final_id) == b""
     assert data_of(store, first) == b""
@@ -76,7 +80,9 @@ def test_patch_on_final_is_403_and_changes_nothing(client, store):
 
 def test_final_with_upload_length_is_400(client):
     first = partial(client, b"ab")
-    assert create_final(client, f"{BASE}/{first}", **{"Upload-Length": "2"}).status == 400
+    assert (
+        create_final(client, f"{BASE}/{first}", **{"Upload-Length": "2"}).status == 400
+    )
 
 
 def test_final_with_body_is_403(client):
@@ -84,7 +90,10 @@ def test_final_with_body_is_403(client):
     response = client.request(
         "POST",
         body=b"xx",
-        headers={"Upload-Concat": f"final;{BASE}/{first}", "Content-Type": "application/offset+octet-stream"},
+        headers={
+            "Upload-Concat": f"final;{BASE}/{first}",
+            "Content-Type": "application/offset+octet-stream",
+        },
     )
     assert response.status == 403
 
@@ -121,9 +130,13 @@ def test_path_tricks_in_concat_urls_are_400(client, store, url_template):
     assert store.list_ids() == [first]
 
 
-@pytest.mark.parametrize("value", ["final", "final;", "partial;x", "Partial", "other", "final:x"])
+@pytest.mark.parametrize(
+    "value", ["final", "final;", "partial;x", "Partial", "other", "final:x"]
+)
 def test_malformed_upload_concat_is_400(client, value):
-    response = client.request("POST", headers={"Upload-Concat": value, "Upload-Length": "1"})
+    response = client.request(
+        "POST", headers={"Upload-Concat": value, "Upload-Length": "1"}
+    )
     assert response.status == 400
 
 
@@ -131,7 +144,9 @@ def test_unknown_partial_is_400(client):
     assert create_final(client, f"{BASE}/{'0' * 32}").status == 400
 
 
-def test_concatenating_someone_elses_partial_is_refused_like_unknown(client, make_client):
+def test_concatenating_someone_elses_partial_is_refused_like_unknown(
+    client, make_client
+):
     theirs = partial(make_client(principal="mallory"), b"secret")
     response = create_final(client, f"{BASE}/{theirs}")
     assert response.status == 400
@@ -145,7 +160,9 @@ def test_concatenating_a_non_partial_is_400(client):
 
 def test_concatenating_a_final_is_400(client):
     first = partial(client, b"ab")
-    final_id = create_final(client, f"{BASE}/{first}").headers["Location"].rsplit("/", 1)[1]
+    final_id = (
+        create_final(client, f"{BASE}/{first}").headers["Location"].rsplit("/", 1)[1]
+    )
     assert create_final(client, f"{BASE}/{final_id}").status == 400
 
 
@@ -167,8 +184,12 @@ def test_unfinished_final_is_assembled_once_partials_complete(client, store):
 
 
 def test_unfinished_final_with_deferred_partial_has_no_length_yet(client, store):
-    first = client.create(headers={"Upload-Concat": "partial", "Upload-Defer-Length": "1"})
-    final_id = create_final(client, f"{BASE}/{first}").headers["Location"].rsplit("/", 1)[1]
+    first = client.create(
+        headers={"Upload-Concat": "partial", "Upload-Defer-Length": "1"}
+    )
+    final_id = (
+        create_final(client, f"{BASE}/{first}").headers["Location"].rsplit("/", 1)[1]
+    )
     head = client.head(final_id)
     assert "Upload-Length" not in head.headers
     assert "Upload-Defer-Length" not in head.headers
@@ -185,5 +206,7 @@ def test_concatenation_not_supported_by_store_is_400(tmp_path, client_for):
         supports_concatenation = False
 
     client = client_for(Handler(NoConcatStore(tmp_path)))
-    response = client.request("POST", headers={"Upload-Concat": "partial", "Upload-Length": "1"})
+    response = client.request(
+        "POST", headers={"Upload-Concat": "partial", "Upload-Length": "1"}
+    )
     assert response.status == 400

@@ -61,7 +61,9 @@ def test_store_without_termination_refuses_delete(tmp_path, client_for):
 
 @pytest.mark.parametrize("version", [None, "0.2.2", "1.0", "1.0.0 "])
 def test_wrong_or_missing_version_gets_412_with_tus_version(client, version):
-    response = client.request("POST", headers={"Upload-Length": "5"}, tus_version=version)
+    response = client.request(
+        "POST", headers={"Upload-Length": "5"}, tus_version=version
+    )
     assert response.status == 412
     assert response.headers["Tus-Version"] == "1.0.0"
     assert response.headers["Tus-Resumable"] == "1.0.0"
@@ -84,7 +86,9 @@ def test_head_reports_offset_length_and_no_store(client):
 
 
 def test_head_reencodes_metadata(client):
-    upload_id = client.create(1, headers={"Upload-Metadata": "filename YS50eHQ=,secret"})
+    upload_id = client.create(
+        1, headers={"Upload-Metadata": "filename YS50eHQ=,secret"}
+    )
     response = client.head(upload_id)
     assert response.headers["Upload-Metadata"] == "filename YS50eHQ=,secret"
 
@@ -103,7 +107,17 @@ def test_head_of_unknown_upload_is_404_without_offset(client):
 
 @pytest.mark.parametrize(
     "bad_id",
-    ["../etc/passwd", "..", "", "ABCDEF" * 6, "0" * 31, "0" * 33 + "/", "0" * 32 + ".info", "%2e%2e", "0" * 32 + "\x00"],
+    [
+        "../etc/passwd",
+        "..",
+        "",
+        "ABCDEF" * 6,
+        "0" * 31,
+        "0" * 33 + "/",
+        "0" * 32 + ".info",
+        "%2e%2e",
+        "0" * 32 + "\x00",
+    ],
 )
 def test_malformed_upload_id_is_404(client, bad_id):
     response = client.head(bad_id)
@@ -128,7 +142,15 @@ def test_hook_may_access_hides_upload(store, clock, client_for):
 
     client = client_for(Handler(store, clock=clock, hooks=ContainerHooks()))
     upload_id = client.create(5)
-    request = TusRequest("HEAD", {"Tus-Resumable": "1.0.0"}, None, upload_id, "http://x/files", "alice", context="folder-b")
+    request = TusRequest(
+        "HEAD",
+        {"Tus-Resumable": "1.0.0"},
+        None,
+        upload_id,
+        "http://x/files",
+        "alice",
+        context="folder-b",
+    )
     assert client.handler.handle(request).status == 404
     request.context = "folder-a"
     assert client.handler.handle(request).status == 200
@@ -166,7 +188,9 @@ def test_no_expiry_means_no_upload_expires(make_client):
 
 def test_method_override_replaces_method(client):
     upload_id = client.create(5)
-    response = client.request("POST", upload_id, headers={"X-HTTP-Method-Override": "HEAD"})
+    response = client.request(
+        "POST", upload_id, headers={"X-HTTP-Method-Override": "HEAD"}
+    )
     assert response.status == 200
     assert response.headers["Upload-Offset"] == "0"
 
@@ -196,7 +220,11 @@ def test_unknown_method_is_405(client):
 def test_headers_are_case_insensitive(client):
     response = client.request("POST", headers={"upload-length": "3"}, tus_version=None)
     assert response.status == 412
-    response = client.request("POST", headers={"upload-length": "3", "tus-resumable": "1.0.0"}, tus_version=None)
+    response = client.request(
+        "POST",
+        headers={"upload-length": "3", "tus-resumable": "1.0.0"},
+        tus_version=None,
+    )
     assert response.status == 201
 
 
@@ -207,7 +235,9 @@ def test_head_and_patch_on_collection_url_are_405(client):
 
 def test_post_on_upload_url_is_405(client):
     upload_id = client.create(3)
-    assert client.request("POST", upload_id, headers={"Upload-Length": "3"}).status == 405
+    assert (
+        client.request("POST", upload_id, headers={"Upload-Length": "3"}).status == 405
+    )
 
 
 def test_per_verb_methods_check_the_version_too(handler):

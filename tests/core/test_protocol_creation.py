@@ -47,10 +47,15 @@ def test_anonymous_may_create_when_allowed(make_client):
 def test_anonymous_upload_is_hidden_from_a_user(make_client):
     anonymous = make_client(principal=None, allow_anonymous=True)
     upload_id = anonymous.create(3)
-    assert make_client(principal="alice", allow_anonymous=True).head(upload_id).status == 404
+    assert (
+        make_client(principal="alice", allow_anonymous=True).head(upload_id).status
+        == 404
+    )
 
 
-@pytest.mark.parametrize("value", ["-1", "+5", " 5", "5 ", "1e3", "", "0x10", "5.0", "١٢", "1" * 21])
+@pytest.mark.parametrize(
+    "value", ["-1", "+5", " 5", "5 ", "1e3", "", "0x10", "5.0", "١٢", "1" * 21]
+)
 def test_bad_upload_length_is_400(client, store, value):
     response = client.request("POST", headers={"Upload-Length": value})
     assert response.status == 400
@@ -63,7 +68,9 @@ def test_neither_length_nor_defer_is_400(client):
 
 
 def test_both_length_and_defer_is_400(client):
-    response = client.request("POST", headers={"Upload-Length": "5", "Upload-Defer-Length": "1"})
+    response = client.request(
+        "POST", headers={"Upload-Length": "5", "Upload-Defer-Length": "1"}
+    )
     assert response.status == 400
 
 
@@ -100,7 +107,10 @@ def test_before_create_may_refuse_with_its_status(store, clock, client_for):
                 raise HookRefused(415, "only PNG please")
 
     client = client_for(Handler(store, clock=clock, hooks=Refuser()))
-    response = client.request("POST", headers={"Upload-Length": "1", "Upload-Metadata": "filetype dGV4dC9wbGFpbg=="})
+    response = client.request(
+        "POST",
+        headers={"Upload-Length": "1", "Upload-Metadata": "filetype dGV4dC9wbGFpbg=="},
+    )
     assert response.status == 415
     assert response.body == b"only PNG please"
     assert store.list_ids() == []
@@ -119,7 +129,10 @@ def test_before_create_runs_before_any_data_byte(store, clock, client_for):
     response = client.request(
         "POST",
         body=ExplodingBody(),
-        headers={"Upload-Length": "3", "Content-Type": "application/offset+octet-stream"},
+        headers={
+            "Upload-Length": "3",
+            "Content-Type": "application/offset+octet-stream",
+        },
         content_length=3,
     )
     assert response.status == 403
@@ -139,7 +152,10 @@ def test_before_create_may_store_host_extra(store, clock, client_for):
 
 
 def creation_with_upload(client, body, length, **headers):
-    all_headers = {"Upload-Length": str(length), "Content-Type": "application/offset+octet-stream"}
+    all_headers = {
+        "Upload-Length": str(length),
+        "Content-Type": "application/offset+octet-stream",
+    }
     all_headers.update(headers)
     return client.request("POST", body=body, headers=all_headers)
 
@@ -161,7 +177,11 @@ def test_creation_with_whole_upload_finishes(client, store):
 
 
 def test_creation_with_upload_ignores_body_of_other_content_type(client, store):
-    response = client.request("POST", body=b"hello", headers={"Upload-Length": "5", "Content-Type": "text/plain"})
+    response = client.request(
+        "POST",
+        body=b"hello",
+        headers={"Upload-Length": "5", "Content-Type": "text/plain"},
+    )
     assert response.status == 201
     assert response.headers["Upload-Offset"] == "0"
 
@@ -173,7 +193,9 @@ def test_creation_with_upload_past_length_is_413_and_creates_nothing(client, sto
 
 def test_creation_with_upload_checksum_mismatch_keeps_empty_upload(client, store):
     wrong = base64.b64encode(b"\0" * 20).decode()
-    response = creation_with_upload(client, b"hello", 5, **{"Upload-Checksum": f"sha1 {wrong}"})
+    response = creation_with_upload(
+        client, b"hello", 5, **{"Upload-Checksum": f"sha1 {wrong}"}
+    )
     assert response.status == 460
     upload_id = response.headers["Location"].rsplit("/", 1)[1]
     assert store.get_info(upload_id).offset == 0
@@ -184,7 +206,10 @@ def test_creation_with_upload_and_defer_length(client):
     response = client.request(
         "POST",
         body=b"abc",
-        headers={"Upload-Defer-Length": "1", "Content-Type": "application/offset+octet-stream"},
+        headers={
+            "Upload-Defer-Length": "1",
+            "Content-Type": "application/offset+octet-stream",
+        },
     )
     assert response.status == 201
     assert response.headers["Upload-Offset"] == "3"
@@ -221,7 +246,9 @@ def test_deferred_length_may_not_change_once_set(client):
 def test_repeating_the_same_length_is_accepted(client):
     upload_id = client.create(headers={"Upload-Defer-Length": "1"})
     client.patch(upload_id, 0, b"abc", headers={"Upload-Length": "5"})
-    assert client.patch(upload_id, 3, b"de", headers={"Upload-Length": "5"}).status == 204
+    assert (
+        client.patch(upload_id, 3, b"de", headers={"Upload-Length": "5"}).status == 204
+    )
 
 
 def test_deferred_length_below_offset_is_400(client):
@@ -233,7 +260,9 @@ def test_deferred_length_below_offset_is_400(client):
 def test_deferred_length_over_maximum_is_413(make_client):
     client = make_client(max_size=10)
     upload_id = client.create(headers={"Upload-Defer-Length": "1"})
-    assert client.patch(upload_id, 0, b"a", headers={"Upload-Length": "11"}).status == 413
+    assert (
+        client.patch(upload_id, 0, b"a", headers={"Upload-Length": "11"}).status == 413
+    )
 
 
 def test_deferred_upload_data_over_maximum_is_413(make_client, store):

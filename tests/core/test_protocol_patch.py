@@ -21,7 +21,9 @@ def test_patch_appends_and_answers_new_offset(client, store):
     assert data_of(store, upload_id) == b"abcdef"
 
 
-@pytest.mark.parametrize("content_type", [None, "application/octet-stream", "text/plain"])
+@pytest.mark.parametrize(
+    "content_type", [None, "application/octet-stream", "text/plain"]
+)
 def test_patch_with_wrong_content_type_is_415(client, store, content_type):
     upload_id = client.create(3)
     headers = {"Upload-Offset": "0"}
@@ -34,14 +36,22 @@ def test_patch_with_wrong_content_type_is_415(client, store, content_type):
 
 def test_patch_content_type_parameters_are_tolerated(client):
     upload_id = client.create(3)
-    response = client.patch(upload_id, 0, b"abc", headers={"Content-Type": "application/offset+octet-stream; x=1"})
+    response = client.patch(
+        upload_id,
+        0,
+        b"abc",
+        headers={"Content-Type": "application/offset+octet-stream; x=1"},
+    )
     assert response.status == 204
 
 
 def test_patch_without_offset_is_400(client):
     upload_id = client.create(3)
     response = client.request(
-        "PATCH", upload_id, body=b"abc", headers={"Content-Type": "application/offset+octet-stream"}
+        "PATCH",
+        upload_id,
+        body=b"abc",
+        headers={"Content-Type": "application/offset+octet-stream"},
     )
     assert response.status == 400
 
@@ -56,7 +66,9 @@ def test_patch_with_bad_offset_is_400(client, store, value):
 @pytest.mark.parametrize("value", ["-1", "abc", "1 "])
 def test_bad_content_length_header_is_400(client, value):
     upload_id = client.create(3)
-    response = client.patch(upload_id, 0, b"abc", headers={"Content-Length": value}, content_length=None)
+    response = client.patch(
+        upload_id, 0, b"abc", headers={"Content-Length": value}, content_length=None
+    )
     assert response.status == 400
 
 
@@ -144,7 +156,9 @@ class ShortBody:
 
 def test_client_disconnect_keeps_bytes_that_arrived(client, store):
     upload_id = client.create(10)
-    response = client.patch(upload_id, 0, ShortBody(b"abcd", OSError("reset")), content_length=10)
+    response = client.patch(
+        upload_id, 0, ShortBody(b"abcd", OSError("reset")), content_length=10
+    )
     assert response.status == 204
     assert response.headers["Upload-Offset"] == "4"
     assert client.patch(upload_id, 4, b"efghij").status == 204
@@ -167,7 +181,9 @@ class SpyBody:
         self.reads = 0
 
     def read(self, size=-1):
-        self.largest_request = max(self.largest_request, size if size >= 0 else float("inf"))
+        self.largest_request = max(
+            self.largest_request, size if size >= 0 else float("inf")
+        )
         self.reads += 1
         size = self.remaining if size < 0 else min(size, self.remaining)
         self.remaining -= size
@@ -191,7 +207,10 @@ def test_creation_with_upload_reads_in_bounded_blocks(make_client):
     response = client.request(
         "POST",
         body=body,
-        headers={"Upload-Length": "100000", "Content-Type": "application/offset+octet-stream"},
+        headers={
+            "Upload-Length": "100000",
+            "Content-Type": "application/offset+octet-stream",
+        },
         content_length=100_000,
     )
     assert response.status == 201
@@ -226,7 +245,9 @@ def test_after_finish_runs_once_when_complete(store, clock, client_for):
 
 
 def test_after_finish_response_replaces_default(store, clock, client_for):
-    reply = TusResponse(status=200, headers={"Location": "http://x/doc"}, body=b'{"ok": 1}')
+    reply = TusResponse(
+        status=200, headers={"Location": "http://x/doc"}, body=b'{"ok": 1}'
+    )
     client = client_for(Handler(store, clock=clock, hooks=RecordingHooks(reply)))
     upload_id = client.create(2)
     response = client.patch(upload_id, 0, b"ab")
@@ -266,7 +287,9 @@ def test_replay_finish_does_not_replay_other_stale_chunks(store, clock, client_f
     assert len(hooks.finished) == 1
 
 
-def test_after_finish_failure_leaves_upload_unfinished_and_retry_finishes(store, clock, client_for):
+def test_after_finish_failure_leaves_upload_unfinished_and_retry_finishes(
+    store, clock, client_for
+):
     from collective.tusupload.core import HookRefused
 
     class FlakyHooks(Hooks):

@@ -21,8 +21,16 @@ def test_create_makes_data_and_info(store):
 
 def test_info_round_trips_through_json(store):
     info = UploadInfo(
-        id=new_upload_id(), length=None, offset=0, metadata={"k": None}, created=1.5, expires=2.5,
-        principal="bob", is_partial=True, partial_ids=[], extra={"uid": "abc"},
+        id=new_upload_id(),
+        length=None,
+        offset=0,
+        metadata={"k": None},
+        created=1.5,
+        expires=2.5,
+        principal="bob",
+        is_partial=True,
+        partial_ids=[],
+        extra={"uid": "abc"},
     )
     store.create(info)
     assert store.get_info(info.id) == info
@@ -96,8 +104,22 @@ def _write_forever(directory, upload_id, ready):
             return b"z" * size
 
     handler = Handler(FileStore(directory, fsync=True), block_size=4096)
-    headers = {"Tus-Resumable": "1.0.0", "Content-Type": "application/offset+octet-stream", "Upload-Offset": "4"}
-    handler.handle(TusRequest("PATCH", headers, Endless(), upload_id, "http://x/files", "alice", content_length=1 << 40))
+    headers = {
+        "Tus-Resumable": "1.0.0",
+        "Content-Type": "application/offset+octet-stream",
+        "Upload-Offset": "4",
+    }
+    handler.handle(
+        TusRequest(
+            "PATCH",
+            headers,
+            Endless(),
+            upload_id,
+            "http://x/files",
+            "alice",
+            content_length=1 << 40,
+        )
+    )
 
 
 def test_sigkill_mid_patch_leaves_a_consistent_upload(tmp_path, client_for):
@@ -108,7 +130,9 @@ def test_sigkill_mid_patch_leaves_a_consistent_upload(tmp_path, client_for):
     client.patch(upload_id, 0, b"abcd")
     context = multiprocessing.get_context("fork")
     ready = context.Event()
-    child = context.Process(target=_write_forever, args=(str(tmp_path), upload_id, ready))
+    child = context.Process(
+        target=_write_forever, args=(str(tmp_path), upload_id, ready)
+    )
     child.start()
     assert ready.wait(10)
     time.sleep(0.2)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
+from collective.tusupload.core import errors
 from dataclasses import dataclass
 from typing import Any
 
-from collective.tusupload.core import errors
+import base64
+import binascii
+import hashlib
 
 
 SUPPORTED_ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
@@ -41,7 +41,9 @@ def new_hasher(algorithm: str) -> Any:
     return hashlib.new(algorithm, usedforsecurity=False)
 
 
-def parse_checksum(header: str, *, algorithms: tuple[str, ...] = SUPPORTED_ALGORITHMS) -> ExpectedChecksum:
+def parse_checksum(
+    header: str, *, algorithms: tuple[str, ...] = SUPPORTED_ALGORITHMS
+) -> ExpectedChecksum:
     """Parse an ``Upload-Checksum`` header value.
 
     :raises errors.BadRequest: unknown algorithm, bad base64, wrong digest size.

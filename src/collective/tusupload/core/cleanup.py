@@ -8,13 +8,14 @@ held is never touched; it is reported as skipped and retried next time.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-
 from collective.tusupload.core import errors
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.store import Store
+from dataclasses import dataclass
+from dataclasses import field
+
+import time
 
 
 DEFAULT_GRACE = 3600.0
@@ -50,6 +51,7 @@ def cleanup(
     locker = locker if locker is not None else store.create_locker()
     summary = CleanupSummary(dry_run=dry_run)
     now = clock()
+
     def is_removable(upload_id: str) -> bool:
         return _is_removable(store, upload_id, now)
 
@@ -94,4 +96,3 @@ def _remove(
             locker.forget(upload_id)
     except errors.Locked:
         summary.skipped_locked.append(upload_id)
-

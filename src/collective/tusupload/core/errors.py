@@ -15,7 +15,9 @@ class TusError(Exception):
     status: int = 400
     message: str = "bad request"
 
-    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, headers: dict[str, str] | None = None
+    ) -> None:
         if message is not None:
             self.message = message
         self.headers: dict[str, str] = dict(headers or {})
@@ -102,6 +104,8 @@ class ChecksumMismatch(TusError):
 class HookRefused(TusError):
     """A host hook refuses the request with a status of its choice."""
 
-    def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, *, headers: dict[str, str] | None = None
+    ) -> None:
         self.status = status
         super().__init__(message, headers=headers)

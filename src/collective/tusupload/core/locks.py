@@ -11,23 +11,26 @@ it (pid, host, time) is for people and for :mod:`.cleanup`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from collective.tusupload.core import errors
+from collective.tusupload.core.store import check_upload_id
+from collective.tusupload.core.store import LOCK_SUFFIX
+
 import abc
 import contextlib
 import fcntl
 import os
 import socket
 import time
-from collections.abc import Iterator
-
-from collective.tusupload.core import errors
-from collective.tusupload.core.store import LOCK_SUFFIX, check_upload_id
 
 
 class Locker(abc.ABC):
     """Hands out exclusive per-upload locks."""
 
     @abc.abstractmethod
-    def lock(self, upload_id: str, *, timeout: float = 0.0) -> contextlib.AbstractContextManager[None]:
+    def lock(
+        self, upload_id: str, *, timeout: float = 0.0
+    ) -> contextlib.AbstractContextManager[None]:
         """Return a context manager holding the lock of ``upload_id``.
 
         :param timeout: how long to keep trying, in seconds; 0 = try once.
@@ -36,6 +39,7 @@ class Locker(abc.ABC):
 
     def forget(self, upload_id: str) -> None:
         """Drop what the lock of a removed upload left behind; call while holding it."""
+        return None
 
     def is_locked(self, upload_id: str) -> bool:
         """Tell whether someone holds the lock right now (a hint, racy by nature)."""
@@ -53,7 +57,9 @@ class FileLocker(Locker):
     :param poll_interval: seconds between attempts while waiting.
     """
 
-    def __init__(self, directory: str | os.PathLike[str], *, poll_interval: float = 0.02) -> None:
+    def __init__(
+        self, directory: str | os.PathLike[str], *, poll_interval: float = 0.02
+    ) -> None:
         self.directory = os.fspath(directory)
         self.poll_interval = poll_interval
 
@@ -73,10 +79,8 @@ class FileLocker(Locker):
 
     def forget(self, upload_id: str) -> None:
         """Unlink the lock file (while holding it, so nobody else has it)."""
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self.lock_path(upload_id))
-        except FileNotFoundError:
-            pass
 
     def _acquire(self, path: str, timeout: float) -> int:
         deadline = time.monotonic() + timeout

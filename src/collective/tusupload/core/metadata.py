@@ -9,12 +9,12 @@ names wherever a host echoes it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from collective.tusupload.core import errors
+
 import base64
 import binascii
 import re
-from collections.abc import Mapping
-
-from collective.tusupload.core import errors
 
 
 KEY_PATTERN = re.compile(r"^[\x21-\x2b\x2d-\x7e]+\Z")
@@ -64,7 +64,11 @@ def _decode_value(key: str, encoded: str) -> str:
         raw = base64.b64decode(encoded.encode("ascii"), validate=True)
         text = raw.decode("utf-8")
     except (binascii.Error, ValueError):
-        raise errors.BadRequest(f"Upload-Metadata: bad base64 value for {key!r}") from None
+        raise errors.BadRequest(
+            f"Upload-Metadata: bad base64 value for {key!r}"
+        ) from None
     if CONTROL_CHARACTERS.search(text):
-        raise errors.BadRequest(f"Upload-Metadata: control character in value of {key!r}")
+        raise errors.BadRequest(
+            f"Upload-Metadata: control character in value of {key!r}"
+        )
     return text

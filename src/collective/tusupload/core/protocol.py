@@ -10,20 +10,31 @@ e.g. a Zope ``ConflictError`` raised inside a hook still reaches Zope.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collective.tusupload.core import errors
+from collective.tusupload.core.checksum import ExpectedChecksum
+from collective.tusupload.core.checksum import parse_checksum
+from collective.tusupload.core.checksum import SUPPORTED_ALGORITHMS
+from collective.tusupload.core.locks import Locker
+from collective.tusupload.core.metadata import format_metadata
+from collective.tusupload.core.metadata import parse_metadata
+from collective.tusupload.core.store import check_upload_id
+from collective.tusupload.core.store import is_valid_upload_id
+from collective.tusupload.core.store import new_upload_id
+from collective.tusupload.core.store import Store
+from collective.tusupload.core.store import UploadInfo
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import BinaryIO
+from urllib.parse import urlsplit
+
 import contextlib
 import email.utils
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, BinaryIO
-from urllib.parse import urlsplit
-
-from collective.tusupload.core import errors
-from collective.tusupload.core.checksum import SUPPORTED_ALGORITHMS, ExpectedChecksum, parse_checksum
-from collective.tusupload.core.locks import Locker
-from collective.tusupload.core.metadata import format_metadata, parse_metadata
-from collective.tusupload.core.store import Store, UploadInfo, check_upload_id, is_valid_upload_id, new_upload_id
 
 
 TUS_VERSION = "1.0.0"
@@ -208,7 +219,7 @@ class Handler:
 
     @property
     def extensions(self) -> list[str]:
-        """The extensions advertised in ``Tus-Extension``, from the store's capabilities."""
+        """What ``Tus-Extension`` advertises, from the store's capabilities."""
         names = ["creation", "creation-with-upload"]
         if self.store.supports_defer_length:
             names.append("creation-defer-length")
@@ -240,7 +251,9 @@ class Handler:
         }
         verb = verbs.get(method)
         if verb is None:
-            return self._error_response(errors.MethodNotAllowed(headers={"Allow": ", ".join(VERBS)}))
+            return self._error_response(
+                errors.MethodNotAllowed(headers={"Allow": ", ".join(VERBS)})
+            )
         return verb(request)
 
     def options(self, request: TusRequest) -> TusResponse:
@@ -296,7 +309,13 @@ class Handler:
 
     # -- dispatch -------------------------------------------------------------
 
-    def _run(self, verb: Callable[[TusRequest], TusResponse], request: TusRequest, *, check_version: bool = True) -> TusResponse:
+    def _run(
+        self,
+        verb: Callable[[TusRequest], TusResponse],
+        request: TusRequest,
+        *,
+        check_version: bool = True,
+    ) -> TusResponse:
         try:
             if check_version:
                 self._check_version(request)
@@ -307,9 +326,14 @@ class Handler:
         return response
 
     def _error_response(self, error: errors.TusError) -> TusResponse:
-        headers = {"Content-Type": "text/plain; charset=utf-8", "Tus-Resumable": TUS_VERSION}
+        headers = {
+            "Content-Type": "text/plain; charset=utf-8",
+            "Tus-Resumable": TUS_VERSION,
+        }
         headers.update(error.headers)
-        return TusResponse(status=error.status, headers=headers, body=error.message.encode("utf-8"))
+        return TusResponse(
+            status=error.status, headers=headers, body=error.message.encode("utf-8")
+        )
 
     def _headers(self, request: TusRequest) -> Headers:
         return Headers(request.headers or {}, max_length=self.max_header_length)
@@ -321,7 +345,10 @@ class Handler:
     # -- OPTIONS --------------------------------------------------------------
 
     def _options(self, request: TusRequest) -> TusResponse:
-        headers = {"Tus-Version": TUS_VERSION, "Tus-Extension": ",".join(self.extensions)}
+        headers = {
+            "Tus-Version": TUS_VERSION,
+            "Tus-Extension": ",".join(self.extensions),
+        }
         if self.max_size is not None:
             headers["Tus-Max-Size"] = str(self.max_size)
         if self.checksum_algorithms:
@@ -346,7 +373,9 @@ class Handler:
         if info.is_partial:
             headers["Upload-Concat"] = "partial"
         elif info.is_final:
-            urls = " ".join(self._location(request, partial_id) for partial_id in info.partial_ids)
+            urls = " ".join(
+                self._location(request, partial_id) for partial_id in info.partial_ids
+            )
             headers["Upload-Concat"] = f"final;{urls}"
         self._add_expires(headers, info)
         return TusResponse(status=200, headers=headers)
@@ -355,7 +384,9 @@ class Handler:
 
     def _post(self, request: TusRequest) -> TusResponse:
         if request.upload_id is not None:
-            raise errors.MethodNotAllowed("POST creates uploads at the endpoint URL only")
+            raise errors.MethodNotAllowed(
+                "POST creates uploads at the endpoint URL only"
+            )
         if request.principal is None and not self.allow_anonymous:
             raise errors.Forbidden("anonymous uploads are not allowed")
         headers = self._headers(request)
@@ -379,7 +410,9 @@ class Handler:
         try:
             with self._locked(info.id):
                 if has_body:
-                    info, finish_response = self._write_chunk(request, info, content_length, checksum)
+                    info, finish_response = self._write_chunk(
+                        request, info, content_length, checksum
+                    )
                 elif info.is_final:
                     info, finish_response = self._assemble(request, info)
                 elif info.is_complete:
@@ -396,20 +429,42 @@ class Handler:
         self._add_expires(reply_headers, info)
         return TusResponse(status=201, headers=reply_headers)
 
-    def _new_upload(self, request: TusRequest, headers: Headers, metadata: dict[str, str | None], *, is_partial: bool) -> UploadInfo:
+    def _new_upload(
+        self,
+        request: TusRequest,
+        headers: Headers,
+        metadata: dict[str, str | None],
+        *,
+        is_partial: bool,
+    ) -> UploadInfo:
         length = parse_integer(headers.get("Upload-Length"), "Upload-Length")
         defer = headers.get("Upload-Defer-Length")
         if defer is not None and (defer != "1" or not self.store.supports_defer_length):
             raise errors.BadRequest("Upload-Defer-Length must be 1")
         if (length is None) == (defer is None):
-            raise errors.BadRequest("send either Upload-Length or Upload-Defer-Length: 1")
+            raise errors.BadRequest(
+                "send either Upload-Length or Upload-Defer-Length: 1"
+            )
         self._check_max_size(length)
-        return self._new_info(request, length=length, metadata=metadata, is_partial=is_partial)
+        return self._new_info(
+            request, length=length, metadata=metadata, is_partial=is_partial
+        )
 
-    def _new_final(self, request: TusRequest, headers: Headers, partial_ids: list[str], metadata: dict[str, str | None]) -> UploadInfo:
-        if headers.get("Upload-Length") is not None or headers.get("Upload-Defer-Length") is not None:
+    def _new_final(
+        self,
+        request: TusRequest,
+        headers: Headers,
+        partial_ids: list[str],
+        metadata: dict[str, str | None],
+    ) -> UploadInfo:
+        if (
+            headers.get("Upload-Length") is not None
+            or headers.get("Upload-Defer-Length") is not None
+        ):
             raise errors.BadRequest("a final upload takes no Upload-Length")
-        partials = [self._load_partial(request, partial_id) for partial_id in partial_ids]
+        partials = [
+            self._load_partial(request, partial_id) for partial_id in partial_ids
+        ]
         length = _total_length(partials)
         self._check_max_size(length)
         info = self._new_info(request, length=length, metadata=metadata)
@@ -417,7 +472,14 @@ class Handler:
         info.partial_ids = list(partial_ids)
         return info
 
-    def _new_info(self, request: TusRequest, *, length: int | None, metadata: dict[str, str | None], is_partial: bool = False) -> UploadInfo:
+    def _new_info(
+        self,
+        request: TusRequest,
+        *,
+        length: int | None,
+        metadata: dict[str, str | None],
+        is_partial: bool = False,
+    ) -> UploadInfo:
         now = self.clock()
         return UploadInfo(
             id=new_upload_id(),
@@ -429,7 +491,9 @@ class Handler:
             is_partial=is_partial,
         )
 
-    def _parse_concat(self, request: TusRequest, headers: Headers) -> tuple[list[str] | None, bool]:
+    def _parse_concat(
+        self, request: TusRequest, headers: Headers
+    ) -> tuple[list[str] | None, bool]:
         """Return (partial ids of a final upload or None, is_partial)."""
         value = headers.get("Upload-Concat")
         if value is None:
@@ -440,9 +504,11 @@ class Handler:
             return None, True
         if not value.startswith("final;"):
             raise errors.BadRequest("Upload-Concat must be 'partial' or 'final;<urls>'")
-        urls = value[len("final;"):].split()
+        urls = value[len("final;") :].split()
         if not urls:
-            raise errors.BadRequest("Upload-Concat: final needs at least one partial upload")
+            raise errors.BadRequest(
+                "Upload-Concat: final needs at least one partial upload"
+            )
         return [self._id_from_url(request, url) for url in urls], False
 
     def _id_from_url(self, request: TusRequest, url: str) -> str:
@@ -452,12 +518,15 @@ class Handler:
         base = urlsplit(request.base_url)
         if parts.query or parts.fragment or "?" in url or "#" in url:
             raise refused
-        if (parts.scheme or parts.netloc) and (parts.scheme.lower(), parts.netloc.lower()) != (base.scheme.lower(), base.netloc.lower()):
+        if (parts.scheme or parts.netloc) and (
+            parts.scheme.lower(),
+            parts.netloc.lower(),
+        ) != (base.scheme.lower(), base.netloc.lower()):
             raise refused
         prefix = base.path.rstrip("/") + "/"
         if not parts.path.startswith(prefix):
             raise refused
-        upload_id = parts.path[len(prefix):]
+        upload_id = parts.path[len(prefix) :]
         if not is_valid_upload_id(upload_id):
             raise refused
         return upload_id
@@ -501,7 +570,9 @@ class Handler:
             )
         return self._chunk_response(info, finish_response)
 
-    def _is_finish_retry(self, info: UploadInfo, client_offset: int, content_length: int | None) -> bool:
+    def _is_finish_retry(
+        self, info: UploadInfo, client_offset: int, content_length: int | None
+    ) -> bool:
         return (
             info.is_complete
             and not info.finished
@@ -524,7 +595,9 @@ class Handler:
         self._check_max_size(new_length)
         info.length = new_length
 
-    def _chunk_response(self, info: UploadInfo, finish_response: TusResponse | None) -> TusResponse:
+    def _chunk_response(
+        self, info: UploadInfo, finish_response: TusResponse | None
+    ) -> TusResponse:
         if finish_response is not None:
             return self._completed_by_hook(finish_response, info)
         headers = {"Upload-Offset": str(info.offset)}
@@ -555,7 +628,7 @@ class Handler:
         *,
         was_complete: bool = False,
     ) -> tuple[UploadInfo, TusResponse | None]:
-        """Stream the body to the store at ``info.offset``; all-or-nothing when checksummed.
+        """Stream the body to ``info.offset``; all-or-nothing when checksummed.
 
         Call with the lock held and ``info`` freshly loaded. The finish step
         runs when this request completes the upload (not again for an empty
@@ -564,7 +637,9 @@ class Handler:
         old_offset = info.offset
         hasher = checksum.new_hasher() if checksum is not None else None
         state = _BodyState()
-        blocks = self._read_blocks(request.body, content_length, self._room(info), hasher, state)
+        blocks = self._read_blocks(
+            request.body, content_length, self._room(info), hasher, state
+        )
         try:
             written = self.store.append(info.id, old_offset, blocks)
             if checksum is not None:
@@ -596,7 +671,11 @@ class Handler:
             return
         to_read = content_length if content_length is not None else room
         while to_read is None or state.received < to_read:
-            wanted = self.block_size if to_read is None else min(self.block_size, to_read - state.received)
+            wanted = (
+                self.block_size
+                if to_read is None
+                else min(self.block_size, to_read - state.received)
+            )
             block = self._read(body, wanted, state)
             if not block:
                 state.disconnected = content_length is not None
@@ -626,7 +705,9 @@ class Handler:
     def _assemble_if_ready(self, request: TusRequest, info: UploadInfo) -> UploadInfo:
         """For HEAD: concatenate a final upload whose partials are all complete."""
         try:
-            partials = [self.store.get_info(partial_id) for partial_id in info.partial_ids]
+            partials = [
+                self.store.get_info(partial_id) for partial_id in info.partial_ids
+            ]
         except errors.NotFound:
             return info
         if info.length is None:
@@ -640,7 +721,9 @@ class Handler:
             pass
         return info
 
-    def _assemble(self, request: TusRequest, info: UploadInfo) -> tuple[UploadInfo, TusResponse | None]:
+    def _assemble(
+        self, request: TusRequest, info: UploadInfo
+    ) -> tuple[UploadInfo, TusResponse | None]:
         """Copy complete partials into a final upload; with the final's lock held."""
         if info.is_complete:
             return info, None
@@ -688,16 +771,20 @@ class Handler:
         return self._load_by_id(request, request.upload_id)
 
     def _load_by_id(self, request: TusRequest, upload_id: str) -> UploadInfo:
-        """Return an upload the requester may see; 404 for unknown or foreign, 410 expired."""
+        """Return an upload the requester may see (404 unknown/foreign, 410 expired)."""
         info = self.store.get_info(check_upload_id(upload_id))
-        if info.principal != request.principal or not self.hooks.may_access(request, info):
+        if info.principal != request.principal or not self.hooks.may_access(
+            request, info
+        ):
             raise errors.NotFound()
         if info.is_expired(self.clock()):
             raise errors.Gone()
         return info
 
     @contextlib.contextmanager
-    def _locked(self, upload_id: str, *, timeout: float | None = None) -> Iterator[None]:
+    def _locked(
+        self, upload_id: str, *, timeout: float | None = None
+    ) -> Iterator[None]:
         """Hold the upload's lock; drop the lock file if the upload vanished."""
         wait = self.lock_timeout if timeout is None else timeout
         with self.locker.lock(upload_id, timeout=wait):
@@ -719,7 +806,9 @@ class Handler:
             return request.content_length
         return parse_integer(headers.get("Content-Length"), "Content-Length")
 
-    def _has_body(self, request: TusRequest, headers: Headers, content_length: int | None) -> bool:
+    def _has_body(
+        self, request: TusRequest, headers: Headers, content_length: int | None
+    ) -> bool:
         if media_type(headers.get("Content-Type")) != OFFSET_CONTENT_TYPE:
             return False
         return request.body is not None and content_length != 0
@@ -739,7 +828,9 @@ class Handler:
 
     def _check_max_size(self, length: int | None) -> None:
         if length is not None and self.max_size is not None and length > self.max_size:
-            raise errors.TooLarge(f"upload larger than the maximum of {self.max_size} bytes")
+            raise errors.TooLarge(
+                f"upload larger than the maximum of {self.max_size} bytes"
+            )
 
     def _location(self, request: TusRequest, upload_id: str) -> str:
         return f"{request.base_url.rstrip('/')}/{upload_id}"
@@ -748,7 +839,9 @@ class Handler:
         if info.expires is not None and not info.is_complete:
             headers["Upload-Expires"] = http_date(info.expires)
 
-    def _completed_by_hook(self, response: TusResponse, info: UploadInfo) -> TusResponse:
+    def _completed_by_hook(
+        self, response: TusResponse, info: UploadInfo
+    ) -> TusResponse:
         response.headers.setdefault("Upload-Offset", str(info.offset))
         return response
 

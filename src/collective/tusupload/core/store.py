@@ -14,16 +14,21 @@ write (see :meth:`FileStore.append`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from collective.tusupload.core import errors
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import BinaryIO
+from typing import TYPE_CHECKING
+
 import abc
+import contextlib
 import json
 import os
 import re
 import secrets
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, BinaryIO
-
-from collective.tusupload.core import errors
 
 
 if TYPE_CHECKING:
@@ -101,7 +106,9 @@ class UploadInfo:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> UploadInfo:
         """Build from :meth:`to_dict` output, ignoring unknown keys."""
-        known = {name: values[name] for name in cls.__dataclass_fields__ if name in values}
+        known = {
+            name: values[name] for name in cls.__dataclass_fields__ if name in values
+        }
         return cls(**known)
 
 
@@ -191,7 +198,9 @@ class FileStore(Store):
         advances (crash consistency on power loss, not only process death).
     """
 
-    def __init__(self, directory: str | os.PathLike[str], *, fsync: bool = True) -> None:
+    def __init__(
+        self, directory: str | os.PathLike[str], *, fsync: bool = True
+    ) -> None:
         self.directory = os.fspath(directory)
         self.fsync = fsync
         os.makedirs(self.directory, exist_ok=True)
@@ -313,7 +322,9 @@ class FileStore(Store):
 
     def remove(self, upload_id: str) -> int:
         """Remove info first (the upload stops existing), then the data."""
-        freed = self._file_size(self.data_path(upload_id)) + self._file_size(self.info_path(upload_id))
+        freed = self._file_size(self.data_path(upload_id)) + self._file_size(
+            self.info_path(upload_id)
+        )
         _unlink_quietly(self.info_path(upload_id))
         _unlink_quietly(self.data_path(upload_id))
         if self.fsync:
@@ -323,7 +334,7 @@ class FileStore(Store):
     # -- cleanup support ----------------------------------------------------
 
     def list_orphans(self, *, older_than: float) -> list[str]:
-        """Return ids with data, lock or temp files but no info, untouched since ``older_than``."""
+        """Return ids with leftover files but no info, untouched since ``older_than``."""
         with_info = set(self.list_ids())
         orphans = set()
         for name in os.listdir(self.directory):
@@ -335,11 +346,14 @@ class FileStore(Store):
         return sorted(orphans)
 
     def remove_orphan(self, upload_id: str) -> int:
-        """Remove data and stray temp files of an id without info (not its lock file)."""
+        """Remove data and temp files of an id without info (not its lock file)."""
         freed = 0
         prefix = check_upload_id(upload_id)
         for name in os.listdir(self.directory):
-            if name.startswith(prefix + INFO_SUFFIX + TEMP_MARKER) or name == prefix + DATA_SUFFIX:
+            if (
+                name.startswith(prefix + INFO_SUFFIX + TEMP_MARKER)
+                or name == prefix + DATA_SUFFIX
+            ):
                 path = os.path.join(self.directory, name)
                 freed += self._file_size(path)
                 _unlink_quietly(path)
@@ -395,7 +409,5 @@ def _id_from_name(name: str) -> str | None:
 
 
 def _unlink_quietly(path: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass
