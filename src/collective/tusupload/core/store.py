@@ -334,7 +334,7 @@ class FileStore(Store):
     # -- cleanup support ----------------------------------------------------
 
     def list_orphans(self, *, older_than: float) -> list[str]:
-        """Return ids with leftover files but no info, untouched since ``older_than``."""
+        """Return ids of leftover files but no info, unchanged since ``older_than``."""
         with_info = set(self.list_ids())
         orphans = set()
         for name in os.listdir(self.directory):
