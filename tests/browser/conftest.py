@@ -9,6 +9,7 @@ from pathlib import Path
 from plone import api
 from plone.testing.zope import WSGI_SERVER_FIXTURE
 from webtest.http import StopableWSGIServer
+
 import os
 import pytest
 import time
@@ -110,7 +111,10 @@ class ServerControl:
         self.changed = False
 
     def stop(self) -> None:
-        self.layer.server.shutdown()
+        server = self.layer.server
+        server.shutdown()
+        # The listening socket is only released once the serving loop ends.
+        server.runner.join(timeout=10)
         self.changed = True
 
     def start(self, *, slow_patches: float = 0.0) -> None:
@@ -130,7 +134,7 @@ class ServerControl:
         """Leave the layer with a plain server, as it had."""
         if self.changed:
             if not self.layer.server.was_shutdown:
-                self.layer.server.shutdown()
+                self.stop()
             self.start()
             self.changed = False
 

@@ -1,9 +1,12 @@
 """The upload page in a real headless Chromium, against the test server."""
 
+from plone import api
+
 import base64
 import hashlib
 import os
 import pytest
+import transaction
 
 
 pytestmark = pytest.mark.browser
@@ -130,3 +133,152 @@ class TestDashboard:
         open_upload_page(page, folder_url)
         drop(page, [("a.txt", "text/plain", b"a"), ("b.txt", "text/plain", b"bb")])
         assert sorted(file["name"] for file in uppy_files(page)) == ["a.txt", "b.txt"]
+
+
+def set_settings(**values) -> None:
+    """Change the add-on's settings and commit, so the server sees them."""
+    transaction.begin()
+    for name, value in values.items():
+        api.portal.set_registry_record(f"collective.tusupload.{name}", value)
+    transaction.commit()
+
+
+def item_url_for(page, name: str) -> str:
+    return page.evaluate(
+        """(name) => {
+          const uppy = document.querySelector('.tusupload-page').uppy
+          const file = uppy.getFiles().find((file) => file.name === name)
+          return file && file.tusupload ? file.tusupload['@id'] : null
+        }""",
+        name,
+    )
+
+
+def file_state(page, name: str) -> dict:
+    return next(file for file in uppy_files(page) if file["name"] == name)
+
+
+class TestUploads:
+    def test_two_dropped_files_arrive_byte_identical(self, page, folder_url, artifacts):
+        set_settings(chunk_size=1)
+        big = random_bytes(6 * MIB + 12345)
+        small = random_bytes(70_000)
+        open_upload_page(page, folder_url)
+        drop(
+            page,
+            [
+                ("big.bin", "application/octet-stream", big),
+                ("notes.txt", "text/plain", small),
+            ],
+        )
+        start_upload(page)
+        wait_for_all_complete(page)
+
+        links = finished_links(page)
+        assert set(links) == {"Open big.bin", "Open notes.txt"}
+        for name, data in (("big.bin", big), ("notes.txt", small)):
+            item_url = item_url_for(page, name)
+            assert links[f"Open {name}"] == item_url
+            assert item_url.startswith(f"{folder_url}/")
+            assert sha256(download(page, item_url)) == sha256(data)
+
+        page.locator(".uppy-StatusBar").wait_for()
+        page.locator(".tusupload-page").screenshot(
+            path=str(artifacts / "upload-dashboard.png")
+        )
+
+        contents = page.request.get(
+            f"{folder_url}/@search",
+            params={"path.depth": "1"},
+            headers={"Accept": "application/json"},
+        ).json()
+        urls = {item["@id"] for item in contents["items"]}
+        assert {item_url_for(page, "big.bin"), item_url_for(page, "notes.txt")} <= urls
+
+    def test_pause_and_resume_a_file(self, page, folder_url, server):
+        set_settings(chunk_size=1)
+        server.restart(slow_patches=0.3)
+        data = random_bytes(8 * MIB)
+        open_upload_page(page, folder_url)
+        drop(page, [("paused.bin", "application/octet-stream", data)])
+        start_upload(page)
+        wait_for_progress(page, "paused.bin", 0.2)
+
+        page.locator(".uppy-Dashboard-Item-progressIndicator").click()
+        assert file_state(page, "paused.bin")["isPaused"]
+        uploaded = file_state(page, "paused.bin")["uploaded"]
+        page.wait_for_timeout(1500)
+        paused = file_state(page, "paused.bin")
+        assert paused["uploaded"] == uploaded
+        assert not paused["complete"]
+
+        page.locator(".uppy-Dashboard-Item-progressIndicator").click()
+        assert not file_state(page, "paused.bin")["isPaused"]
+        wait_for_all_complete(page)
+        item_url = item_url_for(page, "paused.bin")
+        assert sha256(download(page, item_url)) == sha256(data)
+
+    def test_resume_after_server_restart_and_page_reload(
+        self, page, folder_url, server
+    ):
+        set_settings(chunk_size=1)
+        server.restart(slow_patches=0.25)
+        data = random_bytes(12 * MIB)
+        endpoint = f"{folder_url}/@tus-upload"
+        requests_seen = []
+        page.on(
+            "request",
+            lambda request: (
+                requests_seen.append((request.method, request.url))
+                if request.url.startswith(endpoint)
+                else None
+            ),
+        )
+        open_upload_page(page, folder_url)
+        drop(page, [("resumed.bin", "application/octet-stream", data)])
+        start_upload(page)
+        wait_for_progress(page, "resumed.bin", 0.25)
+
+        server.stop()
+        stopped_at = file_state(page, "resumed.bin")["uploaded"]
+        assert 0 < stopped_at < len(data)
+        upload_urls = {url for method, url in requests_seen if method == "PATCH"}
+        assert len(upload_urls) == 1
+        server.start()
+
+        requests_seen.clear()
+        page.reload()
+        page.wait_for_selector(DASHBOARD)
+        drop(page, [("resumed.bin", "application/octet-stream", data)])
+        start_upload(page)
+        wait_for_all_complete(page)
+
+        methods = [method for method, url in requests_seen]
+        assert "POST" not in methods, "the upload started over instead of resuming"
+        assert ("HEAD", upload_urls.pop()) in requests_seen
+        item_url = item_url_for(page, "resumed.bin")
+        assert sha256(download(page, item_url)) == sha256(data)
+
+    def test_server_refuses_a_too_large_file_in_words(self, page, folder_url):
+        set_settings(max_upload_size=0)
+        open_upload_page(page, folder_url)
+        set_settings(max_upload_size=1)
+        drop(page, [("huge.bin", "application/octet-stream", random_bytes(2 * MIB))])
+        start_upload(page)
+        page.wait_for_function(
+            "() => document.querySelector('.tusupload-page').uppy.getFiles()"
+            ".every((file) => file.error)"
+        )
+        message = "This file is larger than the maximum upload size"
+        assert file_state(page, "huge.bin")["error"] == message
+        error = page.locator(".uppy-Dashboard-Item-errorDetails")
+        assert error.get_attribute("aria-label") == message
+        assert error.is_visible()
+
+    def test_page_refuses_a_too_large_file_before_sending(self, page, folder_url):
+        set_settings(max_upload_size=1)
+        open_upload_page(page, folder_url)
+        drop(page, [("huge.bin", "application/octet-stream", random_bytes(2 * MIB))])
+        message = "This file is larger than the maximum upload size"
+        page.locator(".uppy-Informer").get_by_text(message).first.wait_for()
+        assert uppy_files(page) == []
