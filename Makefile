@@ -39,6 +39,10 @@ $(JS_CLIENTS)/node_modules: $(JS_CLIENTS)/package-lock.json
 	cd $(JS_CLIENTS) && npm ci --no-audit --no-fund
 	touch $@
 
+.PHONY: js
+js: ## Rebuild the upload page's bundle in src/.../browser/static (needs Node)
+	cd frontend && npm ci --no-audit --no-fund && npm run build
+
 .PHONY: test-deps
 test-deps: $(INSTALLED)
 	@if [ -f $(JS_CLIENTS)/package-lock.json ]; then $(MAKE) --no-print-directory $(JS_CLIENTS)/node_modules; fi

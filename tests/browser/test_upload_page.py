@@ -6,6 +6,7 @@ from plone.app.testing import TEST_USER_ID
 from plone.base.interfaces.resources import IBundleRegistry
 from plone.registry.interfaces import IRegistry
 from zope.component import getUtility
+
 import json
 import pytest
 
