@@ -282,3 +282,17 @@ class TestUploads:
         message = "This file is larger than the maximum upload size"
         page.locator(".uppy-Informer").get_by_text(message).first.wait_for()
         assert uppy_files(page) == []
+
+    def test_server_refuses_a_type_not_allowed_in_words(self, page, folder_url):
+        set_settings(allowed_mime_types=[])
+        open_upload_page(page, folder_url)
+        set_settings(allowed_mime_types=["image/*"])
+        drop(page, [("notes.txt", "text/plain", b"not an image\n")])
+        start_upload(page)
+        page.wait_for_function(
+            "() => document.querySelector('.tusupload-page').uppy.getFiles()"
+            ".every((file) => file.error)"
+        )
+        message = "This file type is not allowed here"
+        assert file_state(page, "notes.txt")["error"] == message
+        assert page.locator(".uppy-Dashboard-Item-errorDetails").is_visible()

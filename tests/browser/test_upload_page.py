@@ -1,6 +1,8 @@
 """The upload page, its action and its bundle, without a browser."""
 
+from AccessControl import Unauthorized
 from plone import api
+from plone.app.testing import logout
 from plone.app.testing import setRoles
 from plone.app.testing import TEST_USER_ID
 from plone.base.interfaces.resources import IBundleRegistry
@@ -75,6 +77,11 @@ class TestUploadPage:
         )
         assert bundles[BUNDLE].enabled is False
         assert bundles[BUNDLE].jscompilation.endswith("upload-files.min.js")
+
+    def test_anonymous_may_not_open_the_page(self, folder):
+        logout()
+        with pytest.raises(Unauthorized):
+            folder.restrictedTraverse("@@upload-files")
 
     def test_site_root_has_the_page(self, portal, http_request):
         setRoles(portal, TEST_USER_ID, ["Manager"])
