@@ -1,0 +1,716 @@
+"""Run the upload benchmarks side by side and write a report.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/run.py            # make bench (full)
+    .venv/bin/python benchmarks/run.py --quick    # make bench-quick (< 2 min)
+
+Every contender is started here on a free loopback port, driven by the same
+client (``client.py``), measured several times and stopped again. The report
+goes to ``benchmarks/results/<date>[-quick].md`` with a PNG chart beside it and
+the raw numbers as JSON.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from client import TusClient  # noqa: E402
+from client import UploadResult  # noqa: E402
+
+import contenders as cmod  # noqa: E402
+
+
+MIB = 1 << 20
+GIB = 1 << 30
+HERE = Path(__file__).resolve().parent
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# -- process facts -------------------------------------------------------------
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    pids, index = [pid], 0
+    while index < len(pids):
+        current = pids[index]
+        index += 1
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    pids.extend(int(child) for child in children.read().split())
+        except OSError:
+            pass
+    return pids
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of ``pid`` and its descendants."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            with open(f"/proc/{member}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            pass
+    return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of ``pid`` and its descendants."""
+    ticks = 0
+    for member in process_tree(pid):
+        try:
+            with open(f"/proc/{member}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return ticks / CLOCK_TICKS
+
+
+class Sampler:
+    """Sample a server's RSS every ``interval`` seconds in a thread."""
+
+    def __init__(self, pid: int, interval: float = 0.02) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak = 0
+        self.baseline = 0
+        self._stop = threading.Event()
+
+    def __enter__(self):
+        self.baseline = self.peak = rss_bytes(self.pid)
+        self.cpu_start = cpu_seconds(self.pid)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, rss_bytes(self.pid))
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_bytes(self.pid))
+        self.cpu = cpu_seconds(self.pid) - self.cpu_start
+
+    @property
+    def growth(self) -> int:
+        return self.peak - self.baseline
+
+
+# -- machine facts -------------------------------------------------------------
+
+
+def dd_speed(directory: Path, size: int) -> float:
+    """MB/s of ``dd if=/dev/zero bs=8M conv=fdatasync`` into ``directory``."""
+    target = directory / "dd.bin"
+    result = subprocess.run(
+        [
+            "dd",
+            "if=/dev/zero",
+            f"of={target}",
+            "bs=8M",
+            f"count={size // (8 * MIB)}",
+            "conv=fdatasync",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    target.unlink()
+    match = re.search(r"copied, ([\d.,]+) s", result.stderr)
+    seconds = float(match.group(1).replace(",", "."))
+    return size / seconds / 1e6
+
+
+def machine_facts() -> dict:
+    meminfo = Path("/proc/meminfo").read_text()
+    total_kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))
+    model = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+
+    def version(command):
+        try:
+            return subprocess.run(
+                command, capture_output=True, text=True, check=True
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return "n/a"
+
+    from importlib.metadata import version as dist_version
+
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "ram_gib": round(total_kib / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "node": version(["node", "--version"]),
+        "waitress": dist_version("waitress"),
+        "Products.CMFPlone": dist_version("Products.CMFPlone"),
+        "plone.restapi": dist_version("plone.restapi"),
+        "git": version(["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"]),
+    }
+
+
+# -- measurements --------------------------------------------------------------
+
+
+def make_file(directory: Path, size: int) -> Path:
+    """A file of ``size`` pseudo-random bytes (a 16 MiB random block repeated)."""
+    path = directory / f"data-{size // MIB}MiB.bin"
+    if not path.exists():
+        block = os.urandom(16 * MIB)
+        with open(path, "wb") as out:
+            written = 0
+            while written < size:
+                count = min(len(block), size - written)
+                out.write(block[:count])
+                written += count
+    return path
+
+
+class Bench:
+    def __init__(self, options, workdir: Path) -> None:
+        self.options = options
+        self.workdir = workdir
+        self.records: list[dict] = []
+
+    def record(self, contender, kind, **values) -> dict:
+        row = {"contender": contender.key, "kind": kind, **values}
+        self.records.append(row)
+        return row
+
+    def single(self, contender, path: Path, chunk: int) -> UploadResult:
+        client = TusClient(contender.url, headers=contender.headers)
+        result = client.upload(str(path), chunk_size=chunk)
+        contender.after_upload(client, result)
+        return result
+
+    def throughput(self, contender, size: int, chunk: int, runs: int, kind="single"):
+        path = make_file(self.workdir, size)
+        for run in range(runs):
+            client_cpu = time.thread_time()
+            with Sampler(contender.pid) as sampler:
+                result = self.single(contender, path, chunk)
+            row = self.record(
+                contender,
+                kind,
+                size=size,
+                chunk=chunk,
+                run=run,
+                mbps=result.throughput,
+                seconds=result.total,
+                final_patch=result.final_patch,
+                final_wait=result.final_wait,
+                status=result.status,
+                server_cpu=sampler.cpu,
+                client_cpu=time.thread_time() - client_cpu,
+                rss_base=sampler.baseline,
+                rss_peak=sampler.peak,
+                rss_growth=sampler.growth,
+            )
+            print(
+                f"  [{contender.key}] {kind} {size // MIB} MiB / {chunk // MIB} MiB "
+                f"run {run}: {row['mbps']:.0f} MB/s, final PATCH "
+                f"{result.final_patch * 1000:.0f} ms, RSS +{sampler.growth / MIB:.1f}"
+                f" MiB, CPU {sampler.cpu:.2f}s",
+                flush=True,
+            )
+
+    def parallel(self, contender, size: int, streams: int, chunk: int, runs: int):
+        path = make_file(self.workdir, size)
+        for run in range(runs):
+            with Sampler(contender.pid) as sampler:
+                started = time.perf_counter()
+                with ThreadPoolExecutor(streams) as pool:
+                    results = list(
+                        pool.map(
+                            lambda _: self.single(contender, path, chunk),
+                            range(streams),
+                        )
+                    )
+                seconds = time.perf_counter() - started
+            total = sum(result.length for result in results)
+            row = self.record(
+                contender,
+                "parallel",
+                size=size,
+                chunk=chunk,
+                streams=streams,
+                run=run,
+                mbps=total / seconds / 1e6,
+                seconds=seconds,
+                server_cpu=sampler.cpu,
+                rss_base=sampler.baseline,
+                rss_peak=sampler.peak,
+                rss_growth=sampler.growth,
+            )
+            print(
+                f"  [{contender.key}] parallel {streams}x{size // MIB} MiB run {run}: "
+                f"{row['mbps']:.0f} MB/s, RSS +{sampler.growth / MIB:.1f} MiB",
+                flush=True,
+            )
+
+    def run_contender(self, contender) -> None:
+        options = self.options
+        print(f"== {contender.label}", flush=True)
+        contender.start()
+        # Warm up: imports, caches, first traversal.
+        self.single(contender, make_file(self.workdir, 16 * MIB), 8 * MIB)
+        for size in options.sizes:
+            for chunk in options.chunks:
+                self.throughput(contender, size, chunk, options.runs)
+                contender.after_block()
+        if options.final_small:
+            self.throughput(
+                contender, options.final_small, 8 * MIB, options.runs, kind="final"
+            )
+        if options.parallel_size:
+            self.parallel(
+                contender, options.parallel_size, 8, 8 * MIB, options.parallel_runs
+            )
+            contender.after_block()
+
+
+# -- report --------------------------------------------------------------------
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def spread(values):
+    return (min(values), max(values)) if values else (None, None)
+
+
+def fmt(value, digits=0):
+    return "n/a" if value is None else f"{value:,.{digits}f}"
+
+
+def summarise(records, kind, key, **match):
+    rows = [
+        row
+        for row in records
+        if row["kind"] == kind and all(row.get(k) == v for k, v in match.items())
+    ]
+    return [row[key] for row in rows]
+
+
+def write_report(options, facts, contenders, records, out_base: Path) -> Path:
+    labels = {c.key: c.label for c in contenders}
+    keys = [c.key for c in contenders if c.available]
+    lines = [
+        f"# Upload benchmark {facts['date']}{' (quick)' if options.quick else ''}",
+        "",
+        "## Machine",
+        "",
+        f"- {facts['cores']} cores ({facts['cpu']}), {facts['ram_gib']} GiB RAM, "
+        f"Linux {facts['kernel']}",
+        f"- disk sequential write (`dd bs=8M conv=fdatasync`, "
+        f"{facts['dd_size'] // MIB} MiB, median of {len(facts['dd'])}): "
+        f"**{facts['dd_median']:.0f} MB/s** (min {min(facts['dd']):.0f}, "
+        f"max {max(facts['dd']):.0f})",
+        f"- Python {facts['python']}, Node {facts['node']}, waitress "
+        f"{facts['waitress']}, Plone {facts['Products.CMFPlone']}, plone.restapi "
+        f"{facts['plone.restapi']}, commit {facts['git']}",
+        f"- runs per measurement: {options.runs}; all servers {cmod.THREADS} "
+        "threads (Node: one event loop), loopback, one client process "
+        "(`benchmarks/client.py`); MB = 10^6 bytes",
+        "",
+        "## Contenders",
+        "",
+    ]
+    for contender in contenders:
+        state = "" if contender.available else f" — **not available**: {contender.reason}"
+        lines.append(f"- {contender.label}{state}")
+    lines += [
+        "",
+        "## Throughput (single stream)",
+        "",
+        "Median MB/s over the whole upload (POST + PATCHes), [min–max]; server "
+        "CPU seconds per GiB; server RSS growth (peak − before) in MiB.",
+        "",
+        "| file / chunk | contender | MB/s | spread | CPU s/GiB | RSS growth MiB"
+        " | final PATCH ms |",
+        "|---|---|---:|---|---:|---:|---:|",
+    ]
+    medians = {}
+    for size in options.sizes:
+        for chunk in options.chunks:
+            for key in keys:
+                match = {"size": size, "chunk": chunk, "contender": key}
+                values = summarise(records, "single", "mbps", **match)
+                if not values:
+                    continue
+                low, high = spread(values)
+                cpu = summarise(records, "single", "server_cpu", **match)
+                growth = summarise(records, "single", "rss_growth", **match)
+                final = summarise(records, "single", "final_patch", **match)
+                medians[(size, chunk, key)] = median(values)
+                lines.append(
+                    f"| {size // MIB} MiB / {chunk // MIB} MiB | {labels[key]} | "
+                    f"**{median(values):.0f}** | {low:.0f}–{high:.0f} | "
+                    f"{median(cpu) / size * GIB:.2f} | "
+                    f"{median(growth) / MIB:.1f} (max {max(growth) / MIB:.1f}) | "
+                    f"{median(final) * 1000:.0f} |"
+                )
+    lines += [
+        f"| — | dd fdatasync | **{facts['dd_median']:.0f}** | "
+        f"{min(facts['dd']):.0f}–{max(facts['dd']):.0f} | | | |",
+        "",
+        "## Ratios (median MB/s of 1 and 3 against each other contender)",
+        "",
+        "| file / chunk | ratio | value |",
+        "|---|---|---:|",
+    ]
+    for size in options.sizes:
+        for chunk in options.chunks:
+            for mine in ("1", "3"):
+                for other in keys + ["dd"]:
+                    if other == mine:
+                        continue
+                    a = medians.get((size, chunk, mine))
+                    b = (
+                        facts["dd_median"]
+                        if other == "dd"
+                        else medians.get((size, chunk, other))
+                    )
+                    if a and b:
+                        lines.append(
+                            f"| {size // MIB} MiB / {chunk // MIB} MiB | "
+                            f"{mine} / {other} | {a / b:.2f}x |"
+                        )
+    if options.final_small:
+        lines += [
+            "",
+            "## Final PATCH (8 MiB chunks)",
+            "",
+            "Time of the request that completes the upload (and, in Plone, "
+            "creates the File): whole request, and the wait after its last byte.",
+            "",
+            "| contender | file | request ms (median, min–max) | wait after body ms |",
+            "|---|---|---:|---:|",
+        ]
+        big = max(options.sizes)
+        for key in keys:
+            for kind, size in (("final", options.final_small), ("single", big)):
+                match = {"size": size, "chunk": 8 * MIB, "contender": key}
+                values = summarise(records, kind, "final_patch", **match)
+                waits = summarise(records, kind, "final_wait", **match)
+                if values:
+                    low, high = spread(values)
+                    lines.append(
+                        f"| {labels[key]} | {size // MIB} MiB | "
+                        f"{median(values) * 1000:.0f} ({low * 1000:.0f}–"
+                        f"{high * 1000:.0f}) | {median(waits) * 1000:.0f} |"
+                    )
+    if options.parallel_size:
+        lines += [
+            "",
+            f"## 8 parallel uploads of {options.parallel_size // MIB} MiB "
+            "(8 MiB chunks)",
+            "",
+            "| contender | aggregate MB/s (median, min–max) | vs single | "
+            "CPU s/GiB | RSS growth MiB (median, max) | RSS peak MiB |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        reference = max(options.sizes)
+        for key in keys:
+            values = summarise(records, "parallel", "mbps", contender=key)
+            if not values:
+                continue
+            low, high = spread(values)
+            cpu = summarise(records, "parallel", "server_cpu", contender=key)
+            growth = summarise(records, "parallel", "rss_growth", contender=key)
+            peak = summarise(records, "parallel", "rss_peak", contender=key)
+            single = medians.get((reference, 8 * MIB, key))
+            lines.append(
+                f"| {labels[key]} | **{median(values):.0f}** ({low:.0f}–{high:.0f}) | "
+                f"{fmt(median(values) / single if single else None, 2)}x | "
+                f"{median(cpu) / (8 * options.parallel_size) * GIB:.2f} | "
+                f"{median(growth) / MIB:.1f} ({max(growth) / MIB:.1f}) | "
+                f"{max(peak) / MIB:.0f} |"
+            )
+    lines += ["", "## Client overhead", ""]
+    for key in keys:
+        match = {"contender": key}
+        cpu = summarise(records, "single", "client_cpu", **match)
+        sizes = summarise(records, "single", "size", **match)
+        if cpu:
+            per_gib = median([c / s * GIB for c, s in zip(cpu, sizes)])
+            lines.append(
+                f"- client CPU against {labels[key]}: {per_gib:.2f} s/GiB (median)"
+            )
+    lines += [
+        "",
+        "Against contender 5 the client is the only other thing on the machine: "
+        "its CPU per GiB above, next to 5's server CPU per GiB, bounds what the "
+        "client costs every contender.",
+        "",
+        f"![throughput]({out_base.name}.png)",
+        "",
+    ]
+    targets = target_lines(options, medians, records, keys, facts)
+    lines[lines.index("## Contenders") : lines.index("## Contenders")] = targets
+    report = out_base.with_suffix(".md")
+    report.write_text("\n".join(lines))
+    return report
+
+
+def target_lines(options, medians, records, keys, facts) -> list[str]:
+    lines = ["## Targets (issue 7)", "", "| target | measured | met |", "|---|---|---|"]
+    chunk = 8 * MIB
+    for size in options.sizes:
+        for mine, other, goal in (("1", "2", 2.0), ("1", "4", 1.0), ("3", "4", 1.0)):
+            a, b = medians.get((size, chunk, mine)), medians.get((size, chunk, other))
+            measured = f"{a / b:.2f}x" if a and b else "n/a"
+            met = ("yes" if a / b >= goal else "**no**") if a and b else "n/a"
+            lines.append(
+                f"| {size // MIB} MiB / 8 MiB: {mine} ≥ {goal:.1f}x {other} | "
+                f"{measured} | {met} |"
+            )
+    big = max(options.sizes)
+    for key in ("1", "2"):
+        if options.final_small and key in keys:
+            small = summarise(
+                records, "final", "final_patch", contender=key, chunk=chunk
+            )
+            large = summarise(
+                records, "single", "final_patch", contender=key, size=big, chunk=chunk
+            )
+            if small and large:
+                ratio = median(large) / median(small)
+                lines.append(
+                    f"| final PATCH {big // MIB} MiB ≤ 1.5x "
+                    f"{options.final_small // MIB} MiB (contender {key}) | "
+                    f"{ratio:.2f}x ({median(large) * 1000:.0f} vs "
+                    f"{median(small) * 1000:.0f} ms) | "
+                    f"{'yes' if ratio <= 1.5 else '**no**'} |"
+                )
+    for key in ("1", "3"):
+        if key not in keys:
+            continue
+        growth = summarise(records, "single", "rss_growth", contender=key, size=big)
+        if growth:
+            worst = max(growth) / MIB
+            lines.append(
+                f"| RSS growth ≤ 32 MiB, {big // MIB} MiB upload (contender {key}) "
+                f"| max {worst:.1f} MiB | {'yes' if worst <= 32 else '**no**'} |"
+            )
+        growth = summarise(records, "parallel", "rss_growth", contender=key)
+        if growth:
+            worst = max(growth) / MIB
+            lines.append(
+                f"| RSS growth ≤ 32 MiB, 8 parallel (contender {key}) "
+                f"| max {worst:.1f} MiB | {'yes' if worst <= 32 else '**no**'} |"
+            )
+        values = summarise(records, "parallel", "mbps", contender=key)
+        single = medians.get((big, chunk, key))
+        if values and single:
+            ratio = median(values) / single
+            lines.append(
+                f"| 8 parallel ≥ 0.9x single (contender {key}) | {ratio:.2f}x | "
+                f"{'yes' if ratio >= 0.9 else '**no**'} |"
+            )
+    return lines + [""]
+
+
+def write_chart(options, contenders, records, facts, out_base: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib missing: no chart", file=sys.stderr)
+        return
+    keys = [c.key for c in contenders if c.available]
+    labels = {c.key: c.label for c in contenders}
+    scenarios = [(s, c) for s in options.sizes for c in options.chunks]
+    figure, (left, right) = plt.subplots(
+        1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [3, 2]}
+    )
+    width = 0.8 / max(len(keys), 1)
+    for index, key in enumerate(keys):
+        values, errors_low, errors_high = [], [], []
+        for size, chunk in scenarios:
+            runs = summarise(
+                records, "single", "mbps", contender=key, size=size, chunk=chunk
+            )
+            mid = median(runs) or 0
+            values.append(mid)
+            errors_low.append(mid - min(runs) if runs else 0)
+            errors_high.append(max(runs) - mid if runs else 0)
+        positions = [n + index * width for n in range(len(scenarios))]
+        left.bar(
+            positions,
+            values,
+            width,
+            yerr=[errors_low, errors_high],
+            label=labels[key],
+            capsize=2,
+        )
+    left.axhline(facts["dd_median"], color="black", linestyle="--", label="dd fdatasync")
+    left.set_xticks([n + width * (len(keys) - 1) / 2 for n in range(len(scenarios))])
+    left.set_xticklabels([f"{s // MIB} MiB\n{c // MIB} MiB chunks" for s, c in scenarios])
+    left.set_ylabel("MB/s (median, min–max)")
+    left.set_title("Single upload throughput")
+    left.legend(fontsize=8)
+    growth = [
+        max(summarise(records, "single", "rss_growth", contender=key) or [0]) / MIB
+        for key in keys
+    ]
+    parallel = [
+        max(summarise(records, "parallel", "rss_growth", contender=key) or [0]) / MIB
+        for key in keys
+    ]
+    positions = range(len(keys))
+    right.bar([p - 0.2 for p in positions], growth, 0.4, label="single upload")
+    right.bar([p + 0.2 for p in positions], parallel, 0.4, label="8 parallel")
+    right.axhline(32, color="red", linestyle=":", label="target 32 MiB")
+    right.set_xticks(list(positions))
+    right.set_xticklabels(keys)
+    right.set_xlabel("contender")
+    right.set_ylabel("MiB")
+    right.set_title("Server RSS growth (max over runs)")
+    right.legend(fontsize=8)
+    figure.suptitle(f"collective.tusupload benchmark {facts['date']}")
+    figure.tight_layout()
+    figure.savefig(out_base.with_suffix(".png"), dpi=90)
+
+
+# -- main ----------------------------------------------------------------------
+
+
+def parse_options(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the < 2 minute run")
+    parser.add_argument("--runs", type=int)
+    parser.add_argument("--contenders", help="comma-separated keys, e.g. 1,3,4,5")
+    parser.add_argument("--sizes", help="MiB, comma-separated")
+    parser.add_argument("--chunks", help="MiB, comma-separated")
+    parser.add_argument("--parallel-size", type=int, help="MiB per stream (0: skip)")
+    parser.add_argument("--workdir", help="parent of the temp dir (default: TMPDIR)")
+    parser.add_argument("--output", help="report base name (default: date)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir")
+    options = parser.parse_args(argv)
+    if options.quick:
+        defaults = dict(
+            runs=3, contenders="1,2,3,4,5", sizes="64", chunks="8", parallel_size=16
+        )
+        options.final_small = 16 * MIB
+        options.parallel_runs = 3
+    else:
+        defaults = dict(
+            runs=5,
+            contenders="1,2,3,4,5",
+            sizes="256,1024",
+            chunks="8,1",
+            parallel_size=128,
+        )
+        options.final_small = 16 * MIB
+        options.parallel_runs = 5
+    for name, value in defaults.items():
+        if getattr(options, name) is None:
+            setattr(options, name, value)
+    options.keys = options.contenders.split(",")
+    options.sizes = [int(v) * MIB for v in str(options.sizes).split(",")]
+    options.chunks = [int(v) * MIB for v in str(options.chunks).split(",")]
+    options.parallel_size *= MIB
+    options.parallel_runs = min(options.parallel_runs, options.runs)
+    return options
+
+
+def main(argv=None) -> int:
+    options = parse_options(argv)
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="tusupload-bench-", dir=options.workdir))
+    today = datetime.date.today().isoformat()
+    name = options.output or (today + ("-quick" if options.quick else ""))
+    out_base = HERE / "results" / name
+    out_base.parent.mkdir(exist_ok=True)
+    facts = machine_facts()
+    facts["date"] = today
+    facts["dd_size"] = 256 * MIB if options.quick else GIB
+    facts["dd"] = [dd_speed(workdir, facts["dd_size"]) for _ in range(3)]
+    facts["dd_median"] = statistics.median(facts["dd"])
+    print(f"dd fdatasync: {facts['dd_median']:.0f} MB/s", flush=True)
+
+    sites = [
+        site
+        for key, site in (("1", "addon"), ("2", "restapi"))
+        if key in options.keys
+    ]
+    instance = cmod.ZopeInstance(workdir, sites) if sites else None
+    factories = {
+        "1": lambda: cmod.AddonContender(workdir, instance),
+        "2": lambda: cmod.RestapiContender(workdir, instance),
+        "3": lambda: cmod.FilterContender(workdir),
+        "4": lambda: cmod.NodeContender(workdir),
+        "5": lambda: cmod.SinkContender(workdir),
+    }
+    contenders = [factories[key]() for key in sorted(options.keys)]
+    if instance and "addon" in sites and not contenders[0].available:
+        instance.sites = [site for site in sites if site != "addon"] or sites
+    bench = Bench(options, workdir)
+    try:
+        for contender in contenders:
+            if not contender.available:
+                print(f"== {contender.label}: not available ({contender.reason})")
+                continue
+            try:
+                bench.run_contender(contender)
+            except Exception as error:  # keep going with the others
+                contender.available = False
+                contender.reason = f"failed: {type(error).__name__}: {error}"[:300]
+                print(f"   {contender.reason}", flush=True)
+            finally:
+                contender.stop()
+    finally:
+        for contender in contenders:
+            contender.stop()
+        if instance is not None:
+            instance.stop()
+        facts["seconds"] = round(time.monotonic() - started)
+        (out_base.with_suffix(".json")).write_text(
+            json.dumps({"facts": facts, "records": bench.records}, indent=1)
+        )
+        if not options.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    report = write_report(options, facts, contenders, bench.records, out_base)
+    write_chart(options, contenders, bench.records, facts, out_base)
+    print(f"wrote {report} in {facts['seconds']} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
