@@ -648,6 +648,9 @@ class Handler:
             self.store.truncate(info.id, old_offset)
             raise
         info.offset = old_offset + written
+        if self.expiry is not None:
+            # Expiry counts from the last successful PATCH (or the creation).
+            info.expires = self.clock() + self.expiry
         self.store.update_info(info)
         completes_now = info.is_complete and (written > 0 or not was_complete)
         finish_response = self._complete(request, info) if completes_now else None
