@@ -1,0 +1,272 @@
+"""Finished upload -> content object.
+
+Everything here runs inside the request's transaction and knows nothing about
+HTTP: it picks the content type and its primary file field, moves the upload's
+bytes into a ZODB blob without copying them through Python, and creates or
+updates the object. The caller (:mod:`collective.tusupload.uploads`) decides
+when the temporary upload may go (only after the commit).
+"""
+
+from __future__ import annotations
+
+from collective.tusupload import logger
+from dataclasses import dataclass
+from plone.dexterity.utils import createContentInContainer
+from plone.dexterity.utils import iterSchemata
+from plone.dexterity.utils import iterSchemataForType
+from plone.namedfile.interfaces import INamedBlobImageField
+from plone.namedfile.interfaces import INamedField
+from plone.rfc822.interfaces import IPrimaryField
+from plone.uuid.interfaces import IUUID
+from Products.CMFCore.utils import getToolByName
+from ZODB.blob import Blob
+from zope.event import notify
+from zope.lifecycleevent import Attributes
+from zope.lifecycleevent import ObjectModifiedEvent
+
+import os
+import posixpath
+import secrets
+import shutil
+
+
+FALLBACK_TYPE = "File"
+IMAGE_TYPE = "Image"
+COPY_BLOCK_SIZE = 1 << 20
+
+
+class ContentError(Exception):
+    """The upload can't become content; ``status`` says why (403, 415, ...)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class FileDetails:
+    """What the upload's metadata says about the file."""
+
+    filename: str
+    content_type: str
+    title: str
+    description: str
+
+
+def file_details(metadata: dict[str, str | None]) -> FileDetails:
+    """Read the file's name, MIME type, title and description from metadata.
+
+    Accepts plone.restapi's keys (``filename``, ``content-type``) and the
+    ones Uppy and tusd clients send (``name``, ``filetype``, ``type``). The
+    filename loses any directory part, so ``../x`` becomes ``x``.
+    """
+
+    def first(*keys: str) -> str:
+        for key in keys:
+            value = metadata.get(key)
+            if value:
+                return value.strip()
+        return ""
+
+    raw_name = first("filename", "name")
+    filename = posixpath.basename(raw_name.replace("\\", "/")).strip()
+    if filename in (".", ".."):
+        filename = ""
+    content_type = first("content-type", "filetype", "type").lower()
+    if not content_type:
+        content_type = guess_content_type(filename)
+    return FileDetails(
+        filename=filename or "upload",
+        content_type=content_type,
+        title=first("title") or filename or "upload",
+        description=first("description"),
+    )
+
+
+def guess_content_type(filename: str) -> str:
+    """The MIME type Plone's registry gives a file name; octet-stream if unknown."""
+    from plone.namedfile.utils import get_contenttype
+
+    return get_contenttype(filename=filename) or "application/octet-stream"
+
+
+def choose_portal_type(
+    container, *, details: FileDetails, requested: str | None = None
+) -> str:
+    """The type an upload becomes in ``container``.
+
+    :param requested: the ``@type`` metadata; wins if given.
+    :returns: ``requested``, else what the content type registry maps the
+        MIME type and filename to, else Image for images and File otherwise.
+    """
+    if requested:
+        return requested
+    registry = getToolByName(container, "content_type_registry", None)
+    portal_type = None
+    if registry is not None:
+        portal_type = registry.findTypeName(
+            details.filename.lower(), details.content_type, ""
+        )
+    if portal_type:
+        return portal_type
+    if details.content_type.startswith("image/"):
+        return IMAGE_TYPE
+    return FALLBACK_TYPE
+
+
+def addable_types(container) -> list[str]:
+    """Ids of the types the current user may add in ``container``."""
+    return [fti.getId() for fti in container.allowedContentTypes()]
+
+
+def _file_field_in(schemata, fieldname: str | None):
+    """The named field ``fieldname`` (or the primary one) among ``schemata``."""
+    for schema in schemata:
+        for name in schema.names():
+            field = schema[name]
+            if fieldname and name != fieldname:
+                continue
+            if not fieldname and not IPrimaryField.providedBy(field):
+                continue
+            if INamedField.providedBy(field):
+                return field
+    return None
+
+
+def file_field_for_type(portal_type: str, fieldname: str | None = None):
+    """The file field an upload fills in a new ``portal_type`` object.
+
+    :param fieldname: the ``fieldname`` metadata; the primary field if None.
+    :raises ContentError: 415 if the type has no such file field.
+    """
+    field = _file_field_in(iterSchemataForType(portal_type), fieldname)
+    if field is None:
+        raise ContentError(
+            415, f"content type {portal_type!r} has no file field to upload into"
+        )
+    return field
+
+
+def file_field_of(obj, fieldname: str | None = None):
+    """The file field an upload replaces in ``obj`` (primary unless named).
+
+    :raises ContentError: 415 if ``obj`` has no such file field.
+    """
+    field = _file_field_in(iterSchemata(obj), fieldname)
+    if field is None:
+        raise ContentError(415, "this item has no file field to replace")
+    return field
+
+
+def blob_from_path(data_path: str, *, jar=None) -> Blob:
+    """A new blob that takes over the bytes of ``data_path`` without copying.
+
+    A hard link to ``data_path`` is made beside it and consumed by the blob
+    (ZODB renames it into its temporary directory), so ``data_path`` itself
+    stays until the caller removes it. If linking is impossible the bytes
+    are copied in blocks into the link's place, and that is logged.
+
+    :param jar: the ZODB connection the blob will be stored with; its blob
+        temporary directory is where the file goes (same filesystem as the
+        blob storage, so the commit renames too).
+    """
+    link_path = f"{data_path}.blob-{secrets.token_hex(4)}"
+    try:
+        os.link(data_path, link_path)
+    except OSError as error:
+        logger.warning(
+            "could not hard-link %s (%s); copying the upload into the blob",
+            data_path,
+            error,
+        )
+        with open(data_path, "rb") as source, open(link_path, "wb") as target:
+            shutil.copyfileobj(source, target, COPY_BLOCK_SIZE)
+    blob = Blob()
+    if jar is not None:
+        jar.add(blob)
+    try:
+        blob.consumeFile(link_path)
+    finally:
+        if os.path.exists(link_path):
+            os.unlink(link_path)
+    return blob
+
+
+def named_file_from_path(field, data_path: str, details: FileDetails, *, jar=None):
+    """A NamedBlobFile/NamedBlobImage (as ``field`` wants) holding ``data_path``."""
+    factory = field._type
+    value = factory(filename=details.filename, contentType=details.content_type)
+    value._blob = blob_from_path(data_path, jar=jar)
+    # Recompute what the value derives from its data (size, image info).
+    value.__dict__.pop("size", None)
+    if INamedBlobImageField.providedBy(field):
+        from plone.namedfile.utils import getImageInfo
+
+        image_type, value._width, value._height = getImageInfo(value.getFirstBytes())
+        if image_type:
+            value.contentType = image_type
+    return value
+
+
+def create_from_upload(
+    container,
+    *,
+    portal_type: str,
+    data_path: str,
+    details: FileDetails,
+    fieldname: str | None = None,
+):
+    """Create a ``portal_type`` object in ``container`` from an upload's data.
+
+    The id comes from the filename through Plone's name chooser; the file
+    field is set before the created event fires.
+
+    :returns: the new object, acquisition-wrapped in ``container``.
+    :raises ContentError: 403 if the type can't be added, 415 without file field.
+    """
+    if portal_type not in addable_types(container):
+        raise ContentError(403, f"{portal_type!r} can't be added here")
+    field = file_field_for_type(portal_type, fieldname)
+    value = named_file_from_path(
+        field, data_path, details, jar=getattr(container, "_p_jar", None)
+    )
+    fields = {
+        "id": details.filename,
+        "title": details.title,
+        field.getName(): value,
+    }
+    if details.description:
+        fields["description"] = details.description
+    return createContentInContainer(
+        container, portal_type, checkConstraints=True, **fields
+    )
+
+
+def replace_from_upload(
+    obj, *, data_path: str, details: FileDetails, fieldname: str | None = None
+):
+    """Replace the file of ``obj`` (its primary file field unless named).
+
+    :returns: ``obj``, modified and reindexed.
+    """
+    field = file_field_of(obj, fieldname)
+    value = named_file_from_path(
+        field, data_path, details, jar=getattr(obj, "_p_jar", None)
+    )
+    field.set(field.interface(obj), value)
+    notify(ObjectModifiedEvent(obj, Attributes(field.interface, field.getName())))
+    obj.reindexObject()
+    return obj
+
+
+def content_summary(obj, *, url: str | None = None, fieldname: str | None = None):
+    """The small JSON the final reply carries: ``@id``, ``UID``, ``@type``, ``size``."""
+    field = file_field_of(obj, fieldname)
+    value = field.get(field.interface(obj))
+    return {
+        "@id": url or obj.absolute_url(),
+        "UID": IUUID(obj, None),
+        "@type": obj.portal_type,
+        "size": value.getSize() if value is not None else 0,
+    }

@@ -1,0 +1,1 @@
+"""One folder per endpoint: ``tus_upload`` and ``tus_replace``."""

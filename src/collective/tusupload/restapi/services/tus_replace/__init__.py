@@ -1,0 +1,1 @@
+"""``<item>/@tus-replace``: upload a new file for an existing item."""

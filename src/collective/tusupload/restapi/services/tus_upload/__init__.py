@@ -1,0 +1,1 @@
+"""``<folder>/@tus-upload`` and ``<folder-or-item>/@tus-upload/<upload id>``."""
