@@ -51,6 +51,14 @@ test-deps: $(INSTALLED)
 test: test-deps ## Run the whole test suite
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+.PHONY: bench
+bench: $(INSTALLED) ## Benchmarks, full run (all contenders, 256 MiB and 1 GiB): benchmarks/results/
+	$(BIN)/python benchmarks/run.py
+
+.PHONY: bench-quick
+bench-quick: $(INSTALLED) ## Benchmarks, quick run (< 2 minutes, 64 MiB files)
+	$(BIN)/python benchmarks/run.py --quick
+
 .PHONY: test-buildout
 test-buildout: $(INSTALLED) ## Prove that the buildout path builds a working instance
 	$(BIN)/python scripts/test_buildout.py

@@ -59,7 +59,7 @@ class Server:
     def __init__(self, name, command, *, env=None, cwd=ROOT, log_dir: Path) -> None:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
-        self.log = open(self.log_path, "wb")
+        self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             command,
             cwd=cwd,
@@ -102,6 +102,7 @@ class Contender:
         self.workdir = workdir
         self.server: Server | None = None
         self.port = 0
+        self.notes: list[str] = []
 
     @property
     def pid(self) -> int:
@@ -375,7 +376,6 @@ class AddonContender(PloneContender):
                 "the add-on's own @tus-upload service (src/collective/tusupload/"
                 "restapi, issue 4) is not in this checkout"
             )
-
 
     def start(self) -> None:
         super().start()

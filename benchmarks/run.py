@@ -248,18 +248,21 @@ class Bench:
 
     def parallel(self, contender, size: int, streams: int, chunk: int, runs: int):
         path = make_file(self.workdir, size)
+
+        def one(_):
+            try:
+                return self.single(contender, path, chunk)
+            except Exception as error:
+                return error
+
         for run in range(runs):
             with Sampler(contender.pid) as sampler:
                 started = time.perf_counter()
                 with ThreadPoolExecutor(streams) as pool:
-                    results = list(
-                        pool.map(
-                            lambda _: self.single(contender, path, chunk),
-                            range(streams),
-                        )
-                    )
+                    results = list(pool.map(one, range(streams)))
                 seconds = time.perf_counter() - started
-            total = sum(result.length for result in results)
+            failures = [r for r in results if isinstance(r, Exception)]
+            total = sum(r.length for r in results if not isinstance(r, Exception))
             row = self.record(
                 contender,
                 "parallel",
@@ -269,6 +272,8 @@ class Bench:
                 run=run,
                 mbps=total / seconds / 1e6,
                 seconds=seconds,
+                failed=len(failures),
+                error=str(failures[0])[:200] if failures else None,
                 server_cpu=sampler.cpu,
                 rss_base=sampler.baseline,
                 rss_peak=sampler.peak,
@@ -276,7 +281,8 @@ class Bench:
             )
             print(
                 f"  [{contender.key}] parallel {streams}x{size // MIB} MiB run {run}: "
-                f"{row['mbps']:.0f} MB/s, RSS +{sampler.growth / MIB:.1f} MiB",
+                f"{row['mbps']:.0f} MB/s, RSS +{sampler.growth / MIB:.1f} MiB"
+                + (f", {len(failures)} failed: {row['error']}" if failures else ""),
                 flush=True,
             )
 
@@ -286,18 +292,44 @@ class Bench:
         contender.start()
         # Warm up: imports, caches, first traversal.
         self.single(contender, make_file(self.workdir, 16 * MIB), 8 * MIB)
-        for size in options.sizes:
-            for chunk in options.chunks:
-                self.throughput(contender, size, chunk, options.runs)
-                contender.after_block()
+        steps = [
+            (
+                f"{size // MIB} MiB / {chunk // MIB} MiB chunks",
+                self.throughput,
+                (contender, size, chunk, options.runs),
+            )
+            for size in options.sizes
+            for chunk in options.chunks
+        ]
         if options.final_small:
-            self.throughput(
-                contender, options.final_small, 8 * MIB, options.runs, kind="final"
+            steps.append(
+                (
+                    "final PATCH",
+                    self.throughput,
+                    (contender, options.final_small, 8 * MIB, options.runs, "final"),
+                )
             )
         if options.parallel_size:
-            self.parallel(
-                contender, options.parallel_size, 8, 8 * MIB, options.parallel_runs
+            steps.append(
+                (
+                    "8 parallel",
+                    self.parallel,
+                    (
+                        contender,
+                        options.parallel_size,
+                        8,
+                        8 * MIB,
+                        options.parallel_runs,
+                    ),
+                )
             )
+        for title, step, arguments in steps:
+            try:
+                step(*arguments)
+            except Exception as error:  # note it and go on with the next step
+                note = f"{title}: {type(error).__name__}: {error}"[:300]
+                contender.notes.append(note)
+                print(f"   failed: {note}", flush=True)
             contender.after_block()
 
 
@@ -350,8 +382,12 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
         "",
     ]
     for contender in contenders:
-        state = "" if contender.available else f" — **not available**: {contender.reason}"
+        state = (
+            "" if contender.available else f" — **not available**: {contender.reason}"
+        )
         lines.append(f"- {contender.label}{state}")
+        for note in contender.notes:
+            lines.append(f"  - failed step: {note}")
     lines += [
         "",
         "## Throughput (single stream)",
@@ -440,8 +476,9 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
             "(8 MiB chunks)",
             "",
             "| contender | aggregate MB/s (median, min–max) | vs single | "
-            "CPU s/GiB | RSS growth MiB (median, max) | RSS peak MiB |",
-            "|---|---:|---:|---:|---:|---:|",
+            "CPU s/GiB | RSS growth MiB (median, max) | RSS peak MiB | "
+            "failed uploads |",
+            "|---|---:|---:|---:|---:|---:|---|",
         ]
         reference = max(options.sizes)
         for key in keys:
@@ -458,7 +495,7 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
                 f"{fmt(median(values) / single if single else None, 2)}x | "
                 f"{median(cpu) / (8 * options.parallel_size) * GIB:.2f} | "
                 f"{median(growth) / MIB:.1f} ({max(growth) / MIB:.1f}) | "
-                f"{max(peak) / MIB:.0f} |"
+                f"{max(peak) / MIB:.0f} | {failed_text(records, key)} |"
             )
     lines += ["", "## Client overhead", ""]
     for key in keys:
@@ -484,6 +521,15 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
     report = out_base.with_suffix(".md")
     report.write_text("\n".join(lines))
     return report
+
+
+def failed_text(records, key) -> str:
+    rows = [r for r in records if r["kind"] == "parallel" and r["contender"] == key]
+    failed = sum(r.get("failed", 0) for r in rows)
+    if not failed:
+        return "0"
+    errors = {r["error"] for r in rows if r.get("error")}
+    return f"{failed} of {8 * len(rows)}: " + "; ".join(sorted(errors))[:160]
 
 
 def target_lines(options, medians, records, keys, facts) -> list[str]:
@@ -579,9 +625,13 @@ def write_chart(options, contenders, records, facts, out_base: Path) -> None:
             label=labels[key],
             capsize=2,
         )
-    left.axhline(facts["dd_median"], color="black", linestyle="--", label="dd fdatasync")
+    left.axhline(
+        facts["dd_median"], color="black", linestyle="--", label="dd fdatasync"
+    )
     left.set_xticks([n + width * (len(keys) - 1) / 2 for n in range(len(scenarios))])
-    left.set_xticklabels([f"{s // MIB} MiB\n{c // MIB} MiB chunks" for s, c in scenarios])
+    left.set_xticklabels(
+        [f"{s // MIB} MiB\n{c // MIB} MiB chunks" for s, c in scenarios]
+    )
     left.set_ylabel("MB/s (median, min–max)")
     left.set_title("Single upload throughput")
     left.legend(fontsize=8)
@@ -624,19 +674,23 @@ def parse_options(argv=None):
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     options = parser.parse_args(argv)
     if options.quick:
-        defaults = dict(
-            runs=3, contenders="1,2,3,4,5", sizes="64", chunks="8", parallel_size=16
-        )
+        defaults = {
+            "runs": 3,
+            "contenders": "1,2,3,4,5",
+            "sizes": "64",
+            "chunks": "8",
+            "parallel_size": 16,
+        }
         options.final_small = 16 * MIB
         options.parallel_runs = 3
     else:
-        defaults = dict(
-            runs=5,
-            contenders="1,2,3,4,5",
-            sizes="256,1024",
-            chunks="8,1",
-            parallel_size=128,
-        )
+        defaults = {
+            "runs": 5,
+            "contenders": "1,2,3,4,5",
+            "sizes": "256,1024",
+            "chunks": "8,1",
+            "parallel_size": 128,
+        }
         options.final_small = 16 * MIB
         options.parallel_runs = 5
     for name, value in defaults.items():
@@ -666,9 +720,7 @@ def main(argv=None) -> int:
     print(f"dd fdatasync: {facts['dd_median']:.0f} MB/s", flush=True)
 
     sites = [
-        site
-        for key, site in (("1", "addon"), ("2", "restapi"))
-        if key in options.keys
+        site for key, site in (("1", "addon"), ("2", "restapi")) if key in options.keys
     ]
     instance = cmod.ZopeInstance(workdir, sites) if sites else None
     factories = {
