@@ -1,0 +1,270 @@
+"""Scheduled cleanup of expired uploads while Zope serves requests.
+
+Zope under WSGI has no clock server, so the add-on runs its own timer: a
+daemon thread that sweeps the upload directory of every Plone site that has
+the add-on, each at its ``cleanup_interval`` (0 disables it for that site).
+
+The thread starts on ``zope.processlifetime.IProcessStarting``. Zope fires
+that event from ``Zope2.Startup.run.make_wsgi_app`` right before it logs
+"Ready to handle requests", i.e. under ``runwsgi``/``pserve``/``bin/instance``,
+and never in ``zconsole run`` scripts or plone.testing layers, which build
+the application without the WSGI starter.
+
+Each run reads the settings again from the sites' registries and calls
+:func:`collective.tusupload.core.cleanup.sweep`, whose directory lock and
+timestamp file make sure that all processes sharing a directory sweep it at
+most once per interval between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Iterable
+from collective.tusupload.core.cleanup import CleanupSummary
+from collective.tusupload.core.cleanup import last_sweep
+from collective.tusupload.core.cleanup import sweep
+from dataclasses import dataclass
+
+import logging
+import threading
+import time
+
+
+logger = logging.getLogger("collective.tusupload")
+
+MAX_WAIT = 60.0
+"""Longest sleep between two looks at the settings, in seconds."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One directory to sweep and how often."""
+
+    directory: str
+    interval: float
+
+
+@dataclass(frozen=True)
+class SweepRecord:
+    """The outcome of the last sweep of a directory in this process."""
+
+    directory: str
+    finished: float
+    summary: CleanupSummary
+
+
+_records: dict[str, SweepRecord] = {}
+_records_guard = threading.Lock()
+
+
+def remember(directory: str, summary: CleanupSummary) -> SweepRecord:
+    """Keep ``summary`` as the last sweep of ``directory`` (for the Manager view)."""
+    record = SweepRecord(directory=directory, finished=time.time(), summary=summary)
+    with _records_guard:
+        _records[directory] = record
+    return record
+
+
+def last_record(directory: str) -> SweepRecord | None:
+    """Return the last sweep of ``directory`` done by this process, if any."""
+    with _records_guard:
+        return _records.get(directory)
+
+
+def run_now(directory: str, **options: object) -> CleanupSummary | None:
+    """Sweep ``directory`` at once, whatever the interval (view, REST call).
+
+    :param options: passed on to :func:`~.core.cleanup.sweep`.
+    :returns: the summary, or None if another process is sweeping right now.
+    :raises FileNotFoundError: if the directory does not exist.
+    """
+    summary = sweep(directory, interval=0, **options)
+    if summary is not None:
+        remember(directory, summary)
+        _log(directory, summary)
+    return summary
+
+
+class CleanupScheduler:
+    """A daemon thread that sweeps directories on their intervals.
+
+    :param find_targets: returns the directories and intervals, called before
+        every round so that changed settings apply without a restart.
+    :param clock: the time cleanup judges expiry by (tests inject one).
+    :param max_wait: longest sleep between rounds, in seconds.
+    """
+
+    def __init__(
+        self,
+        find_targets: Callable[[], Iterable[Target]],
+        *,
+        clock: Callable[[], float] = time.time,
+        max_wait: float = MAX_WAIT,
+    ) -> None:
+        self.find_targets = find_targets
+        self.clock = clock
+        self.max_wait = max_wait
+        self.rounds = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def is_running(self) -> bool:
+        """True while the thread lives."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start the thread (once)."""
+        if self.is_running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._loop, name="tusupload-cleanup", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the thread to end and wait for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+
+    def run_once(self) -> float:
+        """Sweep every target that is due; return seconds until the next is."""
+        waits = [self.max_wait]
+        for target in _merge(self.find_targets()):
+            try:
+                summary = sweep(
+                    target.directory, interval=target.interval, clock=self.clock
+                )
+            except FileNotFoundError:
+                summary = None  # no upload yet: the directory comes with the first
+            if summary is not None:
+                remember(target.directory, summary)
+                _log(target.directory, summary)
+            due = last_sweep(target.directory) + target.interval
+            waits.append(max(due - time.time(), min(1.0, target.interval / 2)))
+        self.rounds += 1
+        return min(waits)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                wait = self.run_once()
+            except Exception:
+                logger.exception("tusupload cleanup failed")
+                wait = self.max_wait
+            self._stop.wait(wait)
+
+
+def _merge(targets: Iterable[Target]) -> list[Target]:
+    """One target per directory, with the shortest positive interval."""
+    intervals: dict[str, float] = {}
+    for target in targets:
+        if target.interval > 0:
+            known = intervals.get(target.directory)
+            intervals[target.directory] = min(known or target.interval, target.interval)
+    return [Target(directory, interval) for directory, interval in intervals.items()]
+
+
+def _log(directory: str, summary: CleanupSummary) -> None:
+    if summary.removed_anything:
+        logger.info("tusupload cleanup of %s: %s", directory, summary)
+
+
+# -- Zope wiring ----------------------------------------------------------------
+
+
+def site_targets(database) -> list[Target]:
+    """Read directory and interval from every Plone site that has the add-on.
+
+    :param database: the ZODB database of the Zope application.
+    """
+    from collective.tusupload.interfaces import REGISTRY_PREFIX
+    from collective.tusupload.settings import get_settings
+    from plone.base.interfaces import IPloneSiteRoot
+    from plone.registry.interfaces import IRegistry
+    from zope.component import queryUtility
+    from zope.component.hooks import getSite
+    from zope.component.hooks import setSite
+
+    import transaction
+
+    manager = transaction.TransactionManager()
+    connection = database.open(transaction_manager=manager)
+    previous_site = getSite()
+    targets = []
+    try:
+        application = connection.root()["Application"]
+        for site in application.objectValues():
+            if not IPloneSiteRoot.providedBy(site):
+                continue
+            setSite(site)
+            registry = queryUtility(IRegistry)
+            if registry is None or f"{REGISTRY_PREFIX}.cleanup_interval" not in (
+                registry.records
+            ):
+                continue  # the add-on is not installed in this site
+            settings = get_settings()
+            targets.append(Target(settings.directory, settings.cleanup_interval))
+    finally:
+        setSite(previous_site)
+        manager.abort()
+        connection.close()
+    return targets
+
+
+_scheduler: CleanupScheduler | None = None
+_scheduler_guard = threading.Lock()
+
+
+def get_scheduler() -> CleanupScheduler | None:
+    """Return the running scheduler of this process, if any."""
+    return _scheduler
+
+
+def start_scheduler(database=None, **options: object) -> CleanupScheduler:
+    """Start this process's scheduler (once) on ``database`` (default Zope's).
+
+    :param options: passed on to :class:`CleanupScheduler`.
+    """
+    global _scheduler
+    with _scheduler_guard:
+        if _scheduler is None or not _scheduler.is_running:
+            if database is None:
+                import Zope2
+
+                database = Zope2.DB
+            _scheduler = CleanupScheduler(lambda: site_targets(database), **options)
+            _scheduler.start()
+            logger.info("tusupload cleanup scheduler started")
+        return _scheduler
+
+
+def stop_scheduler() -> None:
+    """Stop this process's scheduler, if it runs."""
+    global _scheduler
+    with _scheduler_guard:
+        if _scheduler is not None:
+            _scheduler.stop()
+            _scheduler = None
+
+
+def on_process_starting(event) -> None:
+    """Subscriber of ``IProcessStarting``: Zope is about to serve requests.
+
+    plone.testing's WSGI server layer fires the event as well; its database
+    is a stand-in for the layers' test databases, and tests that want the
+    scheduler start it themselves (:func:`start_scheduler`).
+    """
+    import Zope2
+
+    if _is_test_database(Zope2.DB):
+        logger.debug("tusupload cleanup scheduler not started under plone.testing")
+        return
+    start_scheduler()
+
+
+def _is_test_database(database) -> bool:
+    return type(database).__module__.startswith("plone.testing")
