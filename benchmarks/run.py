@@ -300,6 +300,7 @@ class Bench:
             )
             for size in options.sizes
             for chunk in options.chunks
+            if chunk >= 8 * MIB or size <= options.small_chunks_upto
         ]
         if options.final_small:
             steps.append(
@@ -669,6 +670,12 @@ def parse_options(argv=None):
     parser.add_argument("--sizes", help="MiB, comma-separated")
     parser.add_argument("--chunks", help="MiB, comma-separated")
     parser.add_argument("--parallel-size", type=int, help="MiB per stream (0: skip)")
+    parser.add_argument(
+        "--small-chunks-upto",
+        type=int,
+        default=1 << 20,
+        help="MiB: chunks under 8 MiB only for files up to this size",
+    )
     parser.add_argument("--workdir", help="parent of the temp dir (default: TMPDIR)")
     parser.add_argument("--output", help="report base name (default: date)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
@@ -700,6 +707,7 @@ def parse_options(argv=None):
     options.sizes = [int(v) * MIB for v in str(options.sizes).split(",")]
     options.chunks = [int(v) * MIB for v in str(options.chunks).split(",")]
     options.parallel_size *= MIB
+    options.small_chunks_upto *= MIB
     options.parallel_runs = min(options.parallel_runs, options.runs)
     return options
 
