@@ -9,6 +9,7 @@ from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import TEST_USER_NAME
+from Products.SiteAccess.VirtualHostMonster import manage_addVirtualHostMonster
 
 import hashlib
 import pytest
@@ -94,9 +95,12 @@ def upload_dir(tmp_path):
 
 
 @pytest.fixture
-def site(functional_portal, upload_dir):
+def site(functional, functional_portal, upload_dir):
     """The portal with users, a folder ``docs`` and a File ``report``."""
     portal = functional_portal
+    app = functional["app"]
+    if "virtual_hosting" not in app.objectIds():
+        manage_addVirtualHostMonster(app, "virtual_hosting")
     setRoles(portal, TEST_USER_ID, ["Manager"])
     login(portal, TEST_USER_NAME)
     _populate(portal, upload_dir)

@@ -98,7 +98,8 @@ def choose_portal_type(
 
     :param requested: the ``@type`` metadata; wins if given.
     :returns: ``requested``, else what the content type registry maps the
-        MIME type and filename to, else Image for images and File otherwise.
+        MIME type and filename to if that type has a file field, else Image
+        for images and File otherwise.
     """
     if requested:
         return requested
@@ -108,8 +109,9 @@ def choose_portal_type(
         portal_type = registry.findTypeName(
             details.filename.lower(), details.content_type, ""
         )
-    if portal_type:
+    if portal_type and _file_field_in(iterSchemataForType(portal_type), None):
         return portal_type
+    # No type, or one without a file field (text/plain -> Document).
     if details.content_type.startswith("image/"):
         return IMAGE_TYPE
     return FALLBACK_TYPE

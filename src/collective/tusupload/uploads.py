@@ -37,8 +37,10 @@ from collective.tusupload.core.store import UploadInfo
 from collective.tusupload.settings import get_settings
 from dataclasses import dataclass
 from plone.protect.authenticator import check as check_csrf_token
+from plone.protect.interfaces import IDisableCSRFProtection
 from plone.uuid.interfaces import IUUID
 from zExceptions import Forbidden
+from zope.interface import alsoProvides
 
 import json
 import time
@@ -107,16 +109,20 @@ def check_csrf(request) -> None:
     """Require a CSRF token when the credentials came with a cookie.
 
     API calls that authenticate in the ``Authorization`` header (basic auth,
-    a JWT from ``@login``) can't be forged by another site and pass.
+    a JWT from ``@login``) can't be forged by another site and pass. Once
+    this check passed, plone.protect's automatic check is switched off for
+    the request: it would otherwise refuse the content a POST creates
+    (creation-with-upload, concatenation) for header-authenticated calls,
+    and it runs too late to answer with a tus reply.
 
     :raises HookRefused: 403 without a valid ``X-CSRF-TOKEN``/``_authenticator``.
     """
-    if _credentials_in_header(request):
-        return
-    try:
-        check_csrf_token(request)
-    except Forbidden:
-        raise HookRefused(403, "CSRF token missing or invalid") from None
+    if not _credentials_in_header(request):
+        try:
+            check_csrf_token(request)
+        except Forbidden:
+            raise HookRefused(403, "CSRF token missing or invalid") from None
+    alsoProvides(request, IDisableCSRFProtection)
 
 
 @dataclass

@@ -90,6 +90,24 @@ class RequestHeaders(Mapping):
         return sum(1 for _ in self)
 
 
+#: Reasons for statuses Zope does not know (it would send 500 instead).
+_REASONS = {460: "Checksum Mismatch"}
+
+
+def _set_status(response, status: int, *, empty: bool) -> None:
+    """Set ``status`` on a Zope response so that Zope keeps it.
+
+    Zope turns codes it doesn't know (tus' 460) into 500, and an empty 200
+    (a HEAD reply) into 204 when the response is finalised.
+    """
+    response.setStatus(status)
+    if getattr(response, "status", status) != status:
+        response.status = status
+        response.errmsg = _REASONS.get(status, "Unknown")
+    if empty and status == 200 and hasattr(response, "_locked_status"):
+        response._locked_status = 1
+
+
 class Zope2RequestAdapter:
     """Turn a Zope request into tus request facts and fill in its response.
 
@@ -212,7 +230,7 @@ class Zope2RequestAdapter:
             view returns).
         """
         response = self.req.response
-        response.setStatus(tus_response.status)
+        _set_status(response, tus_response.status, empty=not tus_response.body)
         for name, value in tus_response.headers.items():
             response.setHeader(name, str(value))
         if tus_response.body:

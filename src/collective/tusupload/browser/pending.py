@@ -1,0 +1,71 @@
+"""``@@tusupload-pending``: the unfinished uploads of the site, deletable.
+
+Only for holders of "collective.tusupload: Manage uploads". This page is the
+one place where an upload can be removed by someone other than its owner.
+"""
+
+from collective.tusupload import _
+from collective.tusupload.core.store import is_valid_upload_id
+from collective.tusupload.uploads import delete_pending
+from collective.tusupload.uploads import list_pending
+from plone.base.utils import safe_text
+from plone.protect.authenticator import check as check_csrf_token
+from Products.Five.browser import BrowserView
+from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
+from Products.statusmessages.interfaces import IStatusMessage
+from zExceptions import BadRequest
+
+import datetime
+
+
+class PendingUploadsView(BrowserView):
+    """List pending uploads (owner, folder, filename, progress, expiry)."""
+
+    index = ViewPageTemplateFile("templates/pending.pt")
+
+    def __call__(self):
+        if self.request.method == "POST":
+            return self.delete()
+        return self.index()
+
+    def delete(self):
+        """Delete the upload named in the form (POST with a CSRF token)."""
+        check_csrf_token(self.request)
+        upload_id = safe_text(self.request.form.get("upload_id", ""))
+        if not is_valid_upload_id(upload_id):
+            raise BadRequest("no such upload")
+        delete_pending(upload_id)
+        IStatusMessage(self.request).add(_("The upload was deleted."), type="info")
+        self.request.response.redirect(self.url())
+        return ""
+
+    def url(self) -> str:
+        return f"{self.context.absolute_url()}/@@tusupload-pending"
+
+    def uploads(self) -> list[dict]:
+        """The rows of the table, oldest expiry first."""
+        site_path = "/".join(self.context.getPhysicalPath())
+        rows = []
+        for upload in list_pending(site_path):
+            progress = upload.progress
+            rows.append(
+                {
+                    "upload_id": upload.upload_id,
+                    "owner": upload.owner or "",
+                    "folder": upload.folder[len(site_path) :] or "/",
+                    "filename": upload.filename,
+                    "received": upload.offset,
+                    "length": upload.length,
+                    "progress": "" if progress is None else f"{progress} %",
+                    "expires": _format_time(upload.expires),
+                    "mode": upload.mode,
+                }
+            )
+        return rows
+
+
+def _format_time(timestamp: float | None) -> str:
+    if timestamp is None:
+        return ""
+    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
