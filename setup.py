@@ -81,6 +81,8 @@ setup(
         "paste.filter_app_factory": [
             "main = collective.tusupload.adapters.wsgi:filter_app_factory",
         ],
-        "console_scripts": [],
+        "console_scripts": [
+            "tusupload-cleanup = collective.tusupload.cli:run",
+        ],
     },
 )
