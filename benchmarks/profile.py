@@ -1,0 +1,125 @@
+"""Profile one contender's server with py-spy while the bench client uploads.
+
+Usage: ``.venv/bin/python benchmarks/profile.py [--contender 1] [--size 256]
+[--chunk 8] [--seconds 20] [--out DIR]``
+
+Writes py-spy's collapsed stacks (``<out>/contender<N>.folded``) and prints the
+functions with the largest own and total share of the samples. Needs py-spy
+(``uv pip install py-spy``) and permission to ptrace the server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import argparse
+import collections
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from client import TusClient  # noqa: E402
+from run import make_file  # noqa: E402
+from run import MIB  # noqa: E402
+
+import contenders as cmod  # noqa: E402
+
+
+#: Leaf frames of threads that wait for work (py-spy --idle shows them too).
+IDLE_LEAVES = ("wait (threading.py", "select (", "poll (", "handler_thread (")
+
+
+def summarise(folded: Path, top: int = 25) -> None:
+    own, total, samples = collections.Counter(), collections.Counter(), 0
+    for line in folded.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        count = int(count)
+        frames = stack.split(";")
+        if any(marker in frames[-1] for marker in IDLE_LEAVES):
+            continue  # threads waiting for work, not for the disk
+        samples += count
+        own[frames[-1]] += count
+        for frame in set(frames):
+            total[frame] += count
+    print(f"{samples} samples\n-- own time")
+    for frame, count in own.most_common(top):
+        print(f"{100 * count / samples:5.1f}%  {frame}")
+    print("-- total time")
+    for frame, count in total.most_common(top * 2):
+        print(f"{100 * count / samples:5.1f}%  {frame}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--contender", default="1")
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--chunk", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--out", default=str(Path(tempfile.gettempdir())))
+    options = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="tusupload-profile-"))
+    instance = None
+    if options.contender in ("1", "2"):
+        site = "addon" if options.contender == "1" else "restapi"
+        instance = cmod.ZopeInstance(workdir, [site])
+        contender = (cmod.AddonContender if site == "addon" else cmod.RestapiContender)(
+            workdir, instance
+        )
+    else:
+        contender = {
+            "3": cmod.FilterContender,
+            "4": cmod.NodeContender,
+            "5": cmod.SinkContender,
+        }[options.contender](workdir)
+    folded = Path(options.out) / f"contender{options.contender}.folded"
+    try:
+        contender.start()
+        path = make_file(workdir, options.size * MIB)
+        client = TusClient(contender.url, headers=contender.headers)
+        contender.after_upload(client, client.upload(str(path), chunk_size=MIB * 8))
+        stop = threading.Event()
+
+        def upload_loop():
+            while not stop.is_set():
+                result = client.upload(str(path), chunk_size=options.chunk * MIB)
+                print(f"  {result.throughput:.0f} MB/s", flush=True)
+                contender.after_upload(client, result)
+
+        thread = threading.Thread(target=upload_loop, daemon=True)
+        thread.start()
+        subprocess.run(
+            [
+                str(cmod.BIN / "py-spy"),
+                "record",
+                "--pid",
+                str(contender.pid),
+                "--duration",
+                str(options.seconds),
+                "--rate",
+                "200",
+                "--format",
+                "raw",
+                "--idle",
+                "--output",
+                str(folded),
+            ],
+            check=True,
+        )
+        stop.set()
+        thread.join()
+    finally:
+        contender.stop()
+        if instance is not None:
+            instance.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    summarise(folded)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
