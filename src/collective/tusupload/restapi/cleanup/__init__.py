@@ -1,0 +1,1 @@
+"""``@tusupload-cleanup``: run a cleanup of unfinished uploads now (Managers)."""
