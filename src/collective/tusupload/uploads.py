@@ -78,6 +78,8 @@ def new_handler(plone: PloneContext | None = None) -> Handler:
         expiry=settings.expiry,
         hooks=PloneHooks(plone, store) if plone is not None else None,
         replay_finish=True,
+        # PloneHooks.before_create answers anonymous callers with 401.
+        allow_anonymous=plone is not None,
     )
 
 
@@ -319,8 +321,11 @@ def handle(context, request, *, mode: str, endpoint: str, upload_id: str | None)
     )
     handler = new_handler(plone)
     adapter = Zope2RequestAdapter(request, base_url=endpoint_url, upload_id=upload_id)
-    tus_response = handler.handle(adapter.tus_request(context=plone))
-    return adapter.apply_response(as_rest_error(tus_response))
+    tus_response = as_rest_error(handler.handle(adapter.tus_request(context=plone)))
+    if adapter.method == "HEAD":
+        # Zope sends what it is given, even for HEAD.
+        tus_response.body = b""
+    return adapter.apply_response(tus_response)
 
 
 def as_rest_error(response: TusResponse) -> TusResponse:
