@@ -238,6 +238,14 @@ class PloneHooks(Hooks):
         data_path = self.store.data_path(info.id)
         context = self.plone.context
         fieldname = info.extra.get("fieldname")
+        finished_by_post = effective_method(request.method, _override(request)) == (
+            "POST"
+        )
+        # Registered before creating: a ConflictError from an event
+        # subscriber aborts this transaction, and Zope retries the request.
+        removal = schedule_removal(
+            self.store, info.id, discard_on_failure=finished_by_post
+        )
         try:
             if mode == MODE_CREATE:
                 self._check_may_add()
@@ -257,10 +265,7 @@ class PloneHooks(Hooks):
                 url = self.plone.context_url
         except ContentError as error:
             raise HookRefused(error.status, error.message) from None
-        finished_by_post = effective_method(request.method, _override(request)) == (
-            "POST"
-        )
-        schedule_removal(self.store, info.id, discard_on_failure=finished_by_post)
+        removal.content_created = True
         summary = content_summary(obj, fieldname=fieldname)
         return TusResponse(
             status=201 if finished_by_post else 200,
@@ -281,28 +286,48 @@ def _may(permission: str, context) -> bool:
     return bool(getSecurityManager().checkPermission(permission, context))
 
 
+class ScheduledRemoval:
+    """Removes an upload when the transaction ends, if it should go.
+
+    Set :attr:`content_created` once the content holds the upload's bytes.
+    The upload is removed after a successful commit of that content; on a
+    failed commit or an abort it stays (Zope's retry of the final PATCH
+    finishes it again), unless ``discard_on_failure``.
+
+    :param discard_on_failure: True when a POST finished the upload: Zope's
+        retry of that POST creates a fresh upload, so this one would linger.
+    """
+
+    def __init__(self, store: Store, upload_id: str, *, discard_on_failure: bool):
+        self.store = store
+        self.upload_id = upload_id
+        self.discard_on_failure = discard_on_failure
+        self.content_created = False
+
+    def after_commit(self, success: bool) -> None:
+        if success and self.content_created:
+            # With the partial uploads a final upload was made of.
+            remove_upload(self.store, self.upload_id)
+        elif self.discard_on_failure:
+            self.after_abort()
+
+    def after_abort(self) -> None:
+        if self.discard_on_failure:
+            # The partials stay: the retried POST concatenates them again.
+            remove_upload(self.store, self.upload_id, with_partials=False)
+
+
 def schedule_removal(
     store: Store, upload_id: str, *, discard_on_failure: bool = False
-) -> None:
-    """Remove the upload once the current transaction committed.
-
-    :param discard_on_failure: also remove it if the transaction fails or is
-        aborted. True when a POST finished the upload: Zope's retry of that
-        POST creates a fresh upload, so this one would only linger.
-    """
+) -> ScheduledRemoval:
+    """Remove the upload once the current transaction ended (see ScheduledRemoval)."""
+    removal = ScheduledRemoval(
+        store, upload_id, discard_on_failure=discard_on_failure
+    )
     txn = transaction.get()
-
-    def after_commit(success: bool) -> None:
-        if success or discard_on_failure:
-            remove_upload(store, upload_id)
-
-    def after_abort() -> None:
-        if discard_on_failure:
-            remove_upload(store, upload_id)
-
-    txn.addAfterCommitHook(after_commit)
-    if discard_on_failure:
-        txn.addAfterAbortHook(after_abort)
+    txn.addAfterCommitHook(removal.after_commit)
+    txn.addAfterAbortHook(removal.after_abort)
+    return removal
 
 
 def handle(context, request, *, mode: str, endpoint: str, upload_id: str | None):
