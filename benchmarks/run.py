@@ -375,6 +375,8 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
         f"- Python {facts['python']}, Node {facts['node']}, waitress "
         f"{facts['waitress']}, Plone {facts['Products.CMFPlone']}, plone.restapi "
         f"{facts['plone.restapi']}, commit {facts['git']}",
+        f"- load average before the run: {facts['load']}; other work on the "
+        "machine during the run distorts the numbers",
         f"- runs per measurement: {options.runs}; all servers {cmod.THREADS} "
         "threads (Node: one event loop), loopback, one client process "
         "(`benchmarks/client.py`); MB = 10^6 bytes",
@@ -722,6 +724,7 @@ def main(argv=None) -> int:
     out_base.parent.mkdir(exist_ok=True)
     facts = machine_facts()
     facts["date"] = today
+    facts["load"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     facts["dd_size"] = 256 * MIB if options.quick else GIB
     facts["dd"] = [dd_speed(workdir, facts["dd_size"]) for _ in range(3)]
     facts["dd_median"] = statistics.median(facts["dd"])
@@ -755,6 +758,9 @@ def main(argv=None) -> int:
                 print(f"   {contender.reason}", flush=True)
             finally:
                 contender.stop()
+                plone_left = [c for c in contenders if c.key in ("1", "2")]
+                if instance is not None and contender is plone_left[-1]:
+                    instance.stop()  # idle Zope off the machine for the others
     finally:
         for contender in contenders:
             contender.stop()
