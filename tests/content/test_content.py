@@ -77,7 +77,9 @@ class TestBlob:
         blob_file = blob._p_blob_uncommitted
         assert os.stat(blob_file).st_ino == inode  # no copy: the same file
         assert os.path.samefile(blob_file, data_path)
-        assert not [name for name in os.listdir(os.path.dirname(data_path)) if ".blob-" in name]
+        assert not [
+            name for name in os.listdir(os.path.dirname(data_path)) if ".blob-" in name
+        ]
 
     def test_falls_back_to_a_copy_when_linking_fails(
         self, folder, data_path, monkeypatch, caplog
@@ -87,8 +89,8 @@ class TestBlob:
 
         monkeypatch.setattr(os, "link", refuse)
         blob = blob_from_path(data_path, jar=folder._p_jar)
-        with blob.open() as reader:
-            assert reader.read() == open(data_path, "rb").read()
+        with blob.open() as reader, open(data_path, "rb") as original:
+            assert reader.read() == original.read()
         assert "copying" in caplog.text
 
 

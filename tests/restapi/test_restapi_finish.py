@@ -5,9 +5,9 @@ from conftest import download
 from conftest import objects_in
 from conftest import PASSWORD
 from plone.dexterity.interfaces import IDexterityContent
+from ZODB.POSException import ConflictError
 from zope.component import getGlobalSiteManager
 from zope.lifecycleevent.interfaces import IObjectAddedEvent
-from ZODB.POSException import ConflictError
 
 import pytest
 import re
@@ -134,7 +134,9 @@ class TestPendingUploads:
         url = alice.create(1000, filename="half.bin").headers["Location"]
         upload_id = url.rsplit("/", 1)[1]
         html = self.page(portal_url).text
-        token = re.search(r'name="_authenticator"\s+type="hidden"\s+value="([^"]+)"', html)
+        token = re.search(
+            r'name="_authenticator"\s+type="hidden"\s+value="([^"]+)"', html
+        )
         assert token, html[-2000:]
         form = {
             "_authenticator": token.group(1),

@@ -110,9 +110,7 @@ class TestLimits:
         assert alice.options().headers["Tus-Max-Size"] == str(1024 * 1024)
         response = alice.create(1024 * 1024 + 1, filename="big.bin")
         assert response.status_code == 413
-        response = alice.create(
-            1024 * 1024 + 1, data=b"x" * 1000, filename="big.bin"
-        )
+        response = alice.create(1024 * 1024 + 1, data=b"x" * 1000, filename="big.bin")
         assert response.status_code == 413
         assert stored_data_files(upload_dir) == []
 

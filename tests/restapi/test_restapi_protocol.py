@@ -81,9 +81,7 @@ class TestCreation:
     def test_creation_with_upload_that_completes_creates_the_file(
         self, site, alice, folder_url
     ):
-        response = alice.create(
-            len(PAYLOAD), data=PAYLOAD, filename="whole.bin"
-        )
+        response = alice.create(len(PAYLOAD), data=PAYLOAD, filename="whole.bin")
         assert response.status_code == 201, response.text
         assert response.headers["Location"] == f"{folder_url}/whole.bin"
         assert response.headers["Upload-Offset"] == str(len(PAYLOAD))
@@ -113,7 +111,10 @@ class TestHeadAndPatch:
         assert response.headers["Upload-Offset"] == "100"
         assert response.headers["Upload-Length"] == str(len(PAYLOAD))
         assert response.headers["Cache-Control"] == "no-store"
-        assert response.headers["Upload-Metadata"] == f"filename {b64encode(b'a.bin').decode()}"
+        assert (
+            response.headers["Upload-Metadata"]
+            == f"filename {b64encode(b'a.bin').decode()}"
+        )
 
     def test_unknown_upload_is_404(self, alice, endpoint):
         response = alice.head(f"{endpoint}/{'0' * 32}")
@@ -182,7 +183,9 @@ class TestHeadAndPatch:
         assert len(body["UID"]) == 32
         assert sha256(download(body["@id"])) == sha256(PAYLOAD)
         assert alice.head(url).status_code == 404
-        assert [name for name in upload_dir.iterdir() if not name.name.endswith(".lock")] == []
+        assert [
+            name for name in upload_dir.iterdir() if not name.name.endswith(".lock")
+        ] == []
 
 
 class TestChecksum:
@@ -257,9 +260,7 @@ class TestConcatenation:
     def partials(self, client, pieces):
         urls = []
         for piece in pieces:
-            created = client.create(
-                len(piece), headers={"Upload-Concat": "partial"}
-            )
+            created = client.create(len(piece), headers={"Upload-Concat": "partial"})
             assert created.status_code == 201, created.text
             url = created.headers["Location"]
             assert client.patch(url, piece, 0).status_code == 204
@@ -319,7 +320,10 @@ class TestUrls:
 
     def test_location_follows_virtual_hosting(self, site, alice, portal_url):
         server = portal_url.rsplit("/", 1)[0]
-        vhm = f"{server}/VirtualHostBase/https/files.example.org:443/plone/VirtualHostRoot"
+        vhm = (
+            f"{server}/VirtualHostBase/https/files.example.org:443"
+            "/plone/VirtualHostRoot"
+        )
         created = alice.create(
             len(PAYLOAD), url=f"{vhm}/docs/@tus-upload", filename="vh.bin"
         )

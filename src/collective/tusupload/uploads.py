@@ -179,9 +179,7 @@ class PloneHooks(Hooks):
         self._check_mime_type(details.content_type)
         context = self.plone.context
         requested = metadata.get("@type") or None
-        portal_type = choose_portal_type(
-            context, details=details, requested=requested
-        )
+        portal_type = choose_portal_type(context, details=details, requested=requested)
         allowed = addable_types(context)
         if portal_type not in allowed:
             if requested:
@@ -321,9 +319,7 @@ def schedule_removal(
     store: Store, upload_id: str, *, discard_on_failure: bool = False
 ) -> ScheduledRemoval:
     """Remove the upload once the current transaction ended (see ScheduledRemoval)."""
-    removal = ScheduledRemoval(
-        store, upload_id, discard_on_failure=discard_on_failure
-    )
+    removal = ScheduledRemoval(store, upload_id, discard_on_failure=discard_on_failure)
     txn = transaction.get()
     txn.addAfterCommitHook(removal.after_commit)
     txn.addAfterAbortHook(removal.after_abort)
@@ -363,7 +359,12 @@ def as_rest_error(response: TusResponse) -> TusResponse:
     message = response.body.decode("utf-8", "replace")
     response.headers["Content-Type"] = "application/json"
     response.body = json.dumps(
-        {"error": {"type": _ERROR_TYPES.get(response.status, "Error"), "message": message}}
+        {
+            "error": {
+                "type": _ERROR_TYPES.get(response.status, "Error"),
+                "message": message,
+            }
+        }
     ).encode("utf-8")
     return response
 
@@ -418,16 +419,16 @@ def list_pending(site_path: str | None = None) -> list[PendingUpload]:
         except TusError:
             continue
         folder = info.extra.get("context_path", "")
-        if site_path and not (folder == site_path or folder.startswith(site_path + "/")):
+        if site_path and not (
+            folder == site_path or folder.startswith(site_path + "/")
+        ):
             continue
         pending.append(
             PendingUpload(
                 upload_id=info.id,
                 owner=info.principal,
                 folder=folder,
-                filename=file_details(info.metadata).filename
-                if info.metadata
-                else "",
+                filename=file_details(info.metadata).filename if info.metadata else "",
                 offset=info.offset,
                 length=info.length,
                 expires=info.expires,

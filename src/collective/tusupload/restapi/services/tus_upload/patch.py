@@ -1,4 +1,4 @@
-"""PATCH <context>/@tus-upload/<id>: append a chunk; the last one creates the content."""
+"""PATCH <context>/@tus-upload/<id>: append a chunk; the last creates the content."""
 
 from collective.tusupload.restapi.services.tus_upload.base import TusService
 
