@@ -67,5 +67,5 @@ class PendingUploadsView(BrowserView):
 def _format_time(timestamp: float | None) -> str:
     if timestamp is None:
         return ""
-    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
+    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC)
     return moment.strftime("%Y-%m-%d %H:%M UTC")
