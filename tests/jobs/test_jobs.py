@@ -9,9 +9,12 @@ from collective.tusupload.core.store import UploadInfo
 from plone import api
 from zope.event import notify
 from zope.processlifetime import ProcessStarting
+from zope.publisher.browser import TestRequest
+from ZPublisher.pubevents import PubStart
 
 import logging
 import pytest
+import requests
 import time
 import transaction
 import Zope2
@@ -115,33 +118,55 @@ class TestScheduler:
 
 
 class TestStartsOnlyWhenServing:
-    """Zope fires IProcessStarting from make_wsgi_app (runwsgi), nowhere else."""
+    """A server loading zope.ini, or a published request; no script, no test."""
+
+    @pytest.fixture
+    def site_settings(self, functional, functional_portal, tmp_path, monkeypatch):
+        api.portal.set_registry_record("collective.tusupload.tmp_dir", str(tmp_path))
+        api.portal.set_registry_record("collective.tusupload.cleanup_interval", 1)
+        transaction.commit()
+        # What Zope2.DB is outside plone.testing: the real database.
+        monkeypatch.setattr(Zope2, "DB", functional["zodbDB"])
+        yield FileStore(tmp_path, fsync=False)
+        jobs.stop_scheduler()
 
     def test_loading_the_add_on_starts_nothing(self, portal):
         assert jobs.get_scheduler() is None
 
-    def test_the_test_wsgi_server_starts_nothing(self, functional_portal):
-        # plone.testing's WSGI server layer runs make_wsgi_app, which fires
-        # IProcessStarting; tests must ask for the scheduler explicitly.
+    def test_requests_to_the_test_wsgi_server_start_nothing(self, functional_portal):
+        # plone.testing's server layer runs make_wsgi_app (IProcessStarting)
+        # and publishes requests (IPubStart); its database is a stand-in.
+        response = requests.get(functional_portal.absolute_url(), timeout=30)
+        assert response.status_code == 200
         assert jobs.get_scheduler() is None
 
-    def test_process_starting_starts_it_with_the_sites_settings(
-        self, functional, functional_portal, tmp_path, monkeypatch
-    ):
-        api.portal.set_registry_record("collective.tusupload.tmp_dir", str(tmp_path))
-        api.portal.set_registry_record("collective.tusupload.cleanup_interval", 1)
-        transaction.commit()
-        store = FileStore(tmp_path, fsync=False)
-        unfinished_upload(store, expires=time.time() - 1)
-        monkeypatch.setattr(Zope2, "DB", functional["zodbDB"])
-        try:
-            notify(ProcessStarting())
-            scheduler = jobs.get_scheduler()
-            assert scheduler is not None and scheduler.is_running
-            assert wait_for(lambda: store.list_ids() == [])
-        finally:
-            jobs.stop_scheduler()
+    def test_process_starting_from_a_script_starts_nothing(self, site_settings):
+        # zconsole run and other scripts call make_wsgi_app directly.
+        notify(ProcessStarting())
         assert jobs.get_scheduler() is None
+
+    def test_process_starting_under_paste_deploy_starts_it(self, site_settings):
+        # runwsgi/pserve build the application through paste.deploy.
+        loader = {"__name__": "paste.deploy.loadwsgi", "notify": notify}
+        exec("notify(event)", loader, {"event": ProcessStarting()})  # noqa: S102
+        scheduler = jobs.get_scheduler()
+        assert scheduler is not None and scheduler.is_running
+        upload_id = unfinished_upload(site_settings, expires=time.time() - 1)
+        assert upload_id
+        assert wait_for(lambda: site_settings.list_ids() == [], timeout=5)
+
+    def test_first_published_request_starts_it(self, site_settings, caplog):
+        caplog.set_level(logging.INFO, logger="collective.tusupload")
+        upload_id = unfinished_upload(site_settings, expires=time.time() - 1)
+        notify(PubStart(TestRequest()))
+        assert jobs.get_scheduler().is_running
+        assert wait_for(lambda: site_settings.list_ids() == [])
+        assert "scheduler started (first request)" in caplog.text
+        assert (
+            upload_id in jobs.last_record(site_settings.directory).summary.removed_ids
+        )
+        notify(PubStart(TestRequest()))
+        assert caplog.text.count("scheduler started") == 1
 
     def test_site_targets_reads_every_site_with_the_add_on(
         self, functional, functional_portal, tmp_path

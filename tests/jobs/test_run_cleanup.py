@@ -115,4 +115,6 @@ def test_unfinished_upload_is_gone_after_expiry_plus_one_interval(site):
     print(f"unfinished upload removed {gone_after:.1f} s after its last PATCH")
     assert gone_after >= EXPIRY - 1
     assert not data_file.exists()
-    assert "tusupload cleanup of" in site["log"].read_text()
+    log = site["log"].read_text()
+    assert "tusupload cleanup scheduler started (Zope start-up)" in log
+    assert f"tusupload cleanup of {directory}: removed 1 expired upload(s)" in log

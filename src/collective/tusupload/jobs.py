@@ -4,11 +4,20 @@ Zope under WSGI has no clock server, so the add-on runs its own timer: a
 daemon thread that sweeps the upload directory of every Plone site that has
 the add-on, each at its ``cleanup_interval`` (0 disables it for that site).
 
-The thread starts on ``zope.processlifetime.IProcessStarting``. Zope fires
-that event from ``Zope2.Startup.run.make_wsgi_app`` right before it logs
-"Ready to handle requests", i.e. under ``runwsgi``/``pserve``/``bin/instance``,
-and never in ``zconsole run`` scripts or plone.testing layers, which build
-the application without the WSGI starter.
+The thread starts once the process serves requests, and not in scripts:
+
+- on ``zope.processlifetime.IProcessStarting`` when the application is being
+  built from a PasteDeploy configuration (``zope.ini``), which is how
+  ``runwsgi``, ``pserve``, ``bin/instance fg``, gunicorn or uWSGI with
+  ``--paste`` start Zope. Scripts fire the same event, since ``zconsole run``
+  (and e.g. plone.exportimport's command) call ``make_wsgi_app`` as well, but
+  directly, not through PasteDeploy;
+- else with the first request that Zope publishes (any other way of serving
+  the application), which a script never does.
+
+Test layers build the application without PasteDeploy but do publish
+requests (functional tests); their database is plone.testing's stand-in,
+which tells them apart. Tests that want the scheduler start it themselves.
 
 Each run reads the settings again from the sites' registries and calls
 :func:`collective.tusupload.core.cleanup.sweep`, whose directory lock and
@@ -26,6 +35,7 @@ from collective.tusupload.core.cleanup import sweep
 from dataclasses import dataclass
 
 import logging
+import sys
 import threading
 import time
 
@@ -224,9 +234,12 @@ def get_scheduler() -> CleanupScheduler | None:
     return _scheduler
 
 
-def start_scheduler(database=None, **options: object) -> CleanupScheduler:
+def start_scheduler(
+    database=None, *, reason: str = "asked", **options: object
+) -> CleanupScheduler:
     """Start this process's scheduler (once) on ``database`` (default Zope's).
 
+    :param reason: what started it, for the log.
     :param options: passed on to :class:`CleanupScheduler`.
     """
     global _scheduler
@@ -238,7 +251,7 @@ def start_scheduler(database=None, **options: object) -> CleanupScheduler:
                 database = Zope2.DB
             _scheduler = CleanupScheduler(lambda: site_targets(database), **options)
             _scheduler.start()
-            logger.info("tusupload cleanup scheduler started")
+            logger.info("tusupload cleanup scheduler started (%s)", reason)
         return _scheduler
 
 
@@ -252,18 +265,34 @@ def stop_scheduler() -> None:
 
 
 def on_process_starting(event) -> None:
-    """Subscriber of ``IProcessStarting``: Zope is about to serve requests.
+    """Subscriber of ``IProcessStarting``: start if a server is starting Zope."""
+    if _built_by_paste_deploy() and _is_serving_database():
+        start_scheduler(reason="Zope start-up")
 
-    plone.testing's WSGI server layer fires the event as well; its database
-    is a stand-in for the layers' test databases, and tests that want the
-    scheduler start it themselves (:func:`start_scheduler`).
+
+def on_publication_start(event) -> None:
+    """Subscriber of ``IPubStart``: this process serves requests, so sweep.
+
+    Costs one attribute lookup once the scheduler runs.
     """
+    if _scheduler is None and _is_serving_database():
+        start_scheduler(reason="first request")
+
+
+def _built_by_paste_deploy() -> bool:
+    """Whether PasteDeploy is loading the application (a server starts Zope)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if str(frame.f_globals.get("__name__", "")).startswith("paste.deploy."):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _is_serving_database() -> bool:
     import Zope2
 
-    if _is_test_database(Zope2.DB):
-        logger.debug("tusupload cleanup scheduler not started under plone.testing")
-        return
-    start_scheduler()
+    return Zope2.DB is not None and not _is_test_database(Zope2.DB)
 
 
 def _is_test_database(database) -> bool:
