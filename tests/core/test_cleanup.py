@@ -4,8 +4,6 @@ from collective.tusupload.core.cleanup import cleanup
 from collective.tusupload.core.cleanup import last_sweep
 from collective.tusupload.core.cleanup import sweep
 from collective.tusupload.core.protocol import http_date
-from conftest import BASE_URL
-from conftest import FakeClock
 
 import fcntl
 import io
@@ -17,6 +15,19 @@ import subprocess
 import sys
 import threading
 import time
+
+
+BASE_URL = "http://example.org/files"  # as the core tests' client uses
+
+
+class WallClock:
+    """A settable clock for the sweep timestamps."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
 
 
 def names(store):
@@ -383,7 +394,7 @@ def write(store, name, content):
 def test_sweep_runs_at_most_once_per_interval(client, store, clock):
     upload_id = client.create(5)
     clock.now += 10**6
-    wall = FakeClock(1000.0)
+    wall = WallClock(1000.0)
     first = sweep(store.directory, interval=60, wall_clock=wall, clock=clock)
     assert first.removed_ids == [upload_id]
     assert last_sweep(store.directory) == 1000.0

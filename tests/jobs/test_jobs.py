@@ -9,7 +9,7 @@ from collective.tusupload.core.store import UploadInfo
 from plone import api
 from zope.event import notify
 from zope.processlifetime import ProcessStarting
-from zope.publisher.browser import TestRequest
+from zope.publisher.browser import TestRequest as BrowserRequest
 from ZPublisher.pubevents import PubStart
 
 import logging
@@ -158,14 +158,14 @@ class TestStartsOnlyWhenServing:
     def test_first_published_request_starts_it(self, site_settings, caplog):
         caplog.set_level(logging.INFO, logger="collective.tusupload")
         upload_id = unfinished_upload(site_settings, expires=time.time() - 1)
-        notify(PubStart(TestRequest()))
+        notify(PubStart(BrowserRequest()))
         assert jobs.get_scheduler().is_running
         assert wait_for(lambda: site_settings.list_ids() == [])
         assert "scheduler started (first request)" in caplog.text
         assert (
             upload_id in jobs.last_record(site_settings.directory).summary.removed_ids
         )
-        notify(PubStart(TestRequest()))
+        notify(PubStart(BrowserRequest()))
         assert caplog.text.count("scheduler started") == 1
 
     def test_site_targets_reads_every_site_with_the_add_on(
