@@ -74,6 +74,8 @@ setup(
             "zpretty",
             "sphinx",
             "towncrier",
+            "matplotlib",
+            "py-spy",
         ],
     },
     entry_points={

@@ -367,3 +367,19 @@ def test_creation_sweeps_expired_uploads(app, tmp_path):
     assert not [
         name for name in os.listdir(tmp_path) if name.startswith(old.rsplit("/", 1)[-1])
     ]
+
+
+@pytest.mark.parametrize("text,expected", [("true", True), ("false", False)])
+def test_fsync_option_reaches_the_store(tmp_path, text, expected):
+    from collective.tusupload.adapters.wsgi import filter_app_factory
+
+    tus_filter = filter_app_factory(
+        lambda environ, start_response: [], {}, tmp_file_dir=str(tmp_path), fsync=text
+    )
+    assert tus_filter.store.fsync is expected
+
+
+def test_fsync_off_by_default(tmp_path):
+    from collective.tusupload.adapters.wsgi import Filter
+
+    assert Filter(lambda e, s: [], tmp_file_dir=str(tmp_path)).store.fsync is False

@@ -69,6 +69,10 @@ class Filter:
         ``app`` has seen them (they then go with the expiry cleanup).
     :param cleanup_interval: seconds between sweeps of expired uploads, run
         from a creation request (``0`` disables).
+    :param fsync: flush every chunk to stable storage before acknowledging
+        it. Off by default: a killed server process loses nothing either
+        way, and after a power loss the store reports only the bytes that
+        reached the disk, so clients resume from there.
     :param handler_options: further keyword arguments for
         :class:`~collective.tusupload.core.protocol.Handler`.
     """
@@ -85,6 +89,7 @@ class Filter:
         max_size: int | None = None,
         keep_finished: bool = False,
         cleanup_interval: float = 3600,
+        fsync: bool = False,
         handler_options: dict[str, Any] | None = None,
     ) -> None:
         if not tmp_file_dir:
@@ -98,7 +103,7 @@ class Filter:
         self.max_size = parse_int(max_size)
         self.keep_finished = parse_bool(keep_finished)
         self.cleanup_interval = parse_float(cleanup_interval, 0.0)
-        self.store = FileStore(self.tmp_file_dir)
+        self.store = FileStore(self.tmp_file_dir, fsync=parse_bool(fsync))
         self.locker = self.store.create_locker()
         options = {
             "max_size": self.max_size,
@@ -282,6 +287,7 @@ _OPTIONS = {
     "max_size",
     "keep_finished",
     "cleanup_interval",
+    "fsync",
 }
 
 
