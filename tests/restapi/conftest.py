@@ -1,92 +1,18 @@
-"""A Plone site served by a real WSGI server, users, a folder and a client."""
+"""A Plone site served by a real WSGI server, users, a folder and clients."""
 
-from base64 import b64encode
 from plone import api
 from plone.app.testing import login
 from plone.app.testing import logout
 from plone.app.testing import setRoles
-from plone.app.testing import SITE_OWNER_NAME
-from plone.app.testing import SITE_OWNER_PASSWORD
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import TEST_USER_NAME
+from plone_tus import client_for
+from plone_tus import PASSWORD
+from plone_tus import USERS
 from Products.SiteAccess.VirtualHostMonster import manage_addVirtualHostMonster
 
-import hashlib
 import pytest
-import requests
 import transaction
-
-
-PASSWORD = "secret-password-1"
-TUS = {"Tus-Resumable": "1.0.0"}
-OCTETS = "application/offset+octet-stream"
-USERS = {
-    "alice": ["Contributor"],
-    "bob": ["Contributor"],
-    "reader": ["Reader"],
-    "boss": ["Manager"],
-}
-
-
-def metadata(**values) -> str:
-    """An Upload-Metadata header value (keys may use '_' for '-')."""
-    return ",".join(
-        f"{key.replace('_', '-')} {b64encode(value.encode()).decode()}"
-        for key, value in values.items()
-    )
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-class Client:
-    """A ``requests`` session speaking tus to one endpoint as one user."""
-
-    def __init__(self, endpoint: str, auth=None, headers=None) -> None:
-        self.endpoint = endpoint
-        self.session = requests.Session()
-        self.session.auth = auth
-        self.session.headers.update(TUS)
-        self.session.headers.update(headers or {})
-
-    def options(self, url=None, **kwargs):
-        return self.session.options(url or self.endpoint, timeout=30, **kwargs)
-
-    def create(self, length=None, *, url=None, data=None, headers=None, **meta):
-        values = dict(headers or {})
-        if length is not None:
-            values["Upload-Length"] = str(length)
-        if meta:
-            values["Upload-Metadata"] = metadata(**meta)
-        if data is not None:
-            values["Content-Type"] = OCTETS
-        return self.session.post(
-            url or self.endpoint, headers=values, data=data, timeout=30
-        )
-
-    def head(self, url, **kwargs):
-        return self.session.head(url, timeout=30, **kwargs)
-
-    def patch(self, url, data, offset, headers=None):
-        values = {"Content-Type": OCTETS, "Upload-Offset": str(offset)}
-        values.update(headers or {})
-        return self.session.patch(url, data=data, headers=values, timeout=60)
-
-    def delete(self, url, **kwargs):
-        return self.session.delete(url, timeout=30, **kwargs)
-
-    def upload(self, payload: bytes, *, chunk=None, **meta):
-        """Create and send ``payload``; return the last response."""
-        created = self.create(len(payload), **meta)
-        assert created.status_code == 201, created.text
-        url = created.headers["Location"]
-        chunk = chunk or len(payload) or 1
-        response = created
-        for offset in range(0, len(payload), chunk):
-            response = self.patch(url, payload[offset : offset + chunk], offset)
-            assert response.status_code in (200, 204), response.text
-        return response
 
 
 @pytest.fixture
@@ -139,14 +65,6 @@ def endpoint(folder_url):
     return f"{folder_url}/@tus-upload"
 
 
-def client_for(endpoint, user, **kwargs):
-    if user is None:
-        return Client(endpoint, **kwargs)
-    if user == SITE_OWNER_NAME:
-        return Client(endpoint, auth=(SITE_OWNER_NAME, SITE_OWNER_PASSWORD), **kwargs)
-    return Client(endpoint, auth=(user, PASSWORD), **kwargs)
-
-
 @pytest.fixture
 def alice(endpoint):
     return client_for(endpoint, "alice")
@@ -155,16 +73,3 @@ def alice(endpoint):
 @pytest.fixture
 def bob(endpoint):
     return client_for(endpoint, "bob")
-
-
-def download(url, auth=("alice", PASSWORD), field="file") -> bytes:
-    """The bytes of a File (``field="file"``) or Image (``"image"``)."""
-    response = requests.get(f"{url}/@@download/{field}", auth=auth, timeout=60)
-    assert response.status_code == 200, response.status_code
-    return response.content
-
-
-def objects_in(portal, path="docs"):
-    """Ids in a folder, as the server committed them."""
-    transaction.begin()
-    return sorted(portal.unrestrictedTraverse(path).objectIds())

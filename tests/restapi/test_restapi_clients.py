@@ -5,9 +5,10 @@ with the source by SHA-256 through ``@@download``.
 """
 
 from base64 import b64encode
-from conftest import download
-from conftest import PASSWORD
-from conftest import sha256
+from plone_tus import download
+from plone_tus import PASSWORD
+from plone_tus import png_bytes
+from plone_tus import sha256
 
 import json
 import os
@@ -109,8 +110,6 @@ class TestTusJsClient:
         assert sha256(download(body["@id"])) == file_sha256(source)
 
     def test_image_with_data_during_creation(self, site, endpoint, tmp_path):
-        from test_restapi_policy import png_bytes
-
         path = tmp_path / "pixel.png"
         path.write_bytes(png_bytes((300, 200)))
         events = run_js(

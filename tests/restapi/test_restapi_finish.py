@@ -1,10 +1,10 @@
 """Finishing: a forced ConflictError, @tus-replace, and the pending uploads page."""
 
-from conftest import client_for
-from conftest import download
-from conftest import objects_in
-from conftest import PASSWORD
 from plone.dexterity.interfaces import IDexterityContent
+from plone_tus import client_for
+from plone_tus import download
+from plone_tus import objects_in
+from plone_tus import PASSWORD
 from ZODB.POSException import ConflictError
 from zope.component import getGlobalSiteManager
 from zope.lifecycleevent.interfaces import IObjectAddedEvent

@@ -1,11 +1,5 @@
 """Who may upload what where: types, limits, the auth matrix and CSRF."""
 
-from conftest import client_for
-from conftest import download
-from conftest import objects_in
-from conftest import sha256
-from io import BytesIO
-from PIL import Image
 from plone import api
 from plone.app.testing import login
 from plone.app.testing import logout
@@ -14,6 +8,11 @@ from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import TEST_USER_NAME
 from plone.protect.authenticator import createToken
+from plone_tus import client_for
+from plone_tus import download
+from plone_tus import objects_in
+from plone_tus import png_bytes
+from plone_tus import sha256
 from Products.CMFPlone.interfaces.constrains import ISelectableConstrainTypes
 from ZPublisher.HTTPResponse import HTTPResponse
 
@@ -22,12 +21,6 @@ import transaction
 
 
 PDF = b"%PDF-1.4\n" + b"0" * 5000 + b"\n%%EOF\n"
-
-
-def png_bytes(size=(40, 30)):
-    buffer = BytesIO()
-    Image.new("RGB", size, (200, 10, 10)).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def stored_data_files(upload_dir):

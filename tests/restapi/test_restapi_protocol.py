@@ -1,11 +1,11 @@
 """The tus 1.0.0 checklist through Plone's ``@tus-upload`` (real WSGI server)."""
 
 from base64 import b64encode
-from conftest import download
-from conftest import objects_in
-from conftest import OCTETS
-from conftest import sha256
 from plone import api
+from plone_tus import download
+from plone_tus import objects_in
+from plone_tus import OCTETS
+from plone_tus import sha256
 
 import email.utils
 import hashlib
