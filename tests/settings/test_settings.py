@@ -54,3 +54,21 @@ class TestMimeTypes:
     )
     def test_allows_mime_type(self, allowed, mime_type, expected):
         assert make_settings(allowed).allows_mime_type(mime_type) is expected
+
+
+class TestFsync:
+    @pytest.mark.parametrize(
+        "value,expected", [("", False), ("0", False), ("1", True), ("yes", True)]
+    )
+    def test_fsync_from_environment(self, portal, monkeypatch, value, expected):
+        monkeypatch.setenv("TUSUPLOAD_FSYNC", value)
+        assert get_settings().fsync is expected
+
+    def test_store_follows_setting(self, portal, monkeypatch, tmp_path):
+        from collective.tusupload.uploads import open_store
+
+        monkeypatch.setenv("TUSUPLOAD_FSYNC", "1")
+        monkeypatch.setenv("TUSUPLOAD_TMP_DIR", str(tmp_path))
+        store = open_store()
+        assert store.fsync is True
+        assert store.directory == str(tmp_path)

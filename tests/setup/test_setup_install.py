@@ -25,8 +25,9 @@ class TestSetupInstall:
         hidden = HiddenProfiles().getNonInstallableProfiles()
         assert "collective.tusupload:uninstall" in hidden
 
-    def test_controlpanel_listed(self, controlpanel_actions):
-        assert "tusupload-controlpanel" in controlpanel_actions
+    @pytest.mark.parametrize("action", ["tusupload-controlpanel", "tusupload-pending"])
+    def test_controlpanel_listed(self, controlpanel_actions, action):
+        assert action in controlpanel_actions
 
     @pytest.mark.parametrize(
         "permission,role",

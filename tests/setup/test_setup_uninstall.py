@@ -25,5 +25,6 @@ class TestSetupUninstall:
         ]
         assert leftovers == []
 
-    def test_controlpanel_removed(self, controlpanel_actions):
-        assert "tusupload-controlpanel" not in controlpanel_actions
+    @pytest.mark.parametrize("action", ["tusupload-controlpanel", "tusupload-pending"])
+    def test_controlpanel_removed(self, controlpanel_actions, action):
+        assert action not in controlpanel_actions

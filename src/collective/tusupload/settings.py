@@ -13,6 +13,7 @@ import tempfile
 
 MIB = 1024 * 1024
 TMP_DIR_ENVIRONMENT_VARIABLE = "TUSUPLOAD_TMP_DIR"
+FSYNC_ENVIRONMENT_VARIABLE = "TUSUPLOAD_FSYNC"
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class UploadSettings:
     allowed_mime_types: tuple[str, ...]
     chunk_size: int
     cleanup_interval: int
+    fsync: bool = False
 
     def allows_mime_type(self, mime_type: str | None) -> bool:
         """Whether ``mime_type`` matches the allowed list (empty allows all).
@@ -78,6 +80,16 @@ def resolve_upload_directory(configured: str | None) -> str:
     return os.path.join(instance_var_directory(), "tusupload")
 
 
+def fsync_from_environment() -> bool:
+    """Whether ``$TUSUPLOAD_FSYNC`` asks to flush every chunk to the disk.
+
+    A machine setting, like the upload directory: off unless set to
+    ``1``/``true``/``yes``/``on``.
+    """
+    value = os.environ.get(FSYNC_ENVIRONMENT_VARIABLE, "")
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 def get_settings() -> UploadSettings:
     """Read the current settings from the site's registry."""
     registry = queryUtility(IRegistry)
@@ -89,4 +101,5 @@ def get_settings() -> UploadSettings:
         allowed_mime_types=tuple(_record(registry, "allowed_mime_types") or ()),
         chunk_size=_record(registry, "chunk_size") * MIB,
         cleanup_interval=_record(registry, "cleanup_interval"),
+        fsync=fsync_from_environment(),
     )

@@ -35,6 +35,7 @@ from collective.tusupload.core.store import FileStore
 from collective.tusupload.core.store import Store
 from collective.tusupload.core.store import UploadInfo
 from collective.tusupload.settings import get_settings
+from collective.tusupload.settings import UploadSettings
 from dataclasses import dataclass
 from plone.protect.authenticator import check as check_csrf_token
 from plone.protect.interfaces import IDisableCSRFProtection
@@ -64,6 +65,12 @@ def context_key(context) -> str:
     return "/".join(context.getPhysicalPath())
 
 
+def open_store(settings: UploadSettings | None = None) -> FileStore:
+    """The store of unfinished uploads, as the settings describe it."""
+    settings = settings if settings is not None else get_settings()
+    return FileStore(settings.directory, fsync=settings.fsync)
+
+
 def new_handler(plone: PloneContext | None = None) -> Handler:
     """A handler configured from the registry settings.
 
@@ -71,7 +78,7 @@ def new_handler(plone: PloneContext | None = None) -> Handler:
         Plone policy (for maintenance code that only lists or removes).
     """
     settings = get_settings()
-    store = FileStore(settings.directory)
+    store = open_store(settings)
     return Handler(
         store,
         max_size=settings.max_size,
@@ -411,7 +418,7 @@ class PendingUpload:
 
 def list_pending(site_path: str | None = None) -> list[PendingUpload]:
     """All uploads in the upload directory (of this site if ``site_path``)."""
-    store = FileStore(get_settings().directory)
+    store = open_store()
     pending = []
     for upload_id in store.list_ids():
         try:
@@ -441,6 +448,6 @@ def list_pending(site_path: str | None = None) -> list[PendingUpload]:
 
 def delete_pending(upload_id: str) -> None:
     """Remove a pending upload of anyone (for Managers, from the control panel)."""
-    store = FileStore(get_settings().directory)
+    store = open_store()
     remove_upload(store, upload_id, with_partials=False)
     logger.info("pending upload %s deleted from the control panel", upload_id)

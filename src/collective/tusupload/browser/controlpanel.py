@@ -15,7 +15,10 @@ class TusUploadSettingsForm(RegistryEditForm):
     schema = ITusUploadSettings
     schema_prefix = REGISTRY_PREFIX
     label = _("Resumable uploads")
-    description = _("Limits and housekeeping of resumable (tus) uploads.")
+    description = _(
+        "Limits and housekeeping of resumable (tus) uploads. Uploads still "
+        "in progress are listed in Site Setup under 'Pending uploads'."
+    )
 
 
 class TusUploadControlPanel(ControlPanelFormWrapper):
