@@ -102,6 +102,18 @@ class TestScheduler:
         assert wait_for(lambda: scheduler.rounds >= 2)
         assert "failed" not in caplog.text
 
+    def test_waits_until_the_next_sweep_is_due(self, tmp_path):
+        scheduler = jobs.CleanupScheduler(
+            lambda: [
+                jobs.Target(str(tmp_path), 30),
+                jobs.Target(str(tmp_path / "none"), 20),
+            ]
+        )
+        assert scheduler.run_once() == 20  # the missing directory's interval
+        assert 29 < last_sweep(tmp_path) + 30 - time.time() <= 30
+        only_existing = jobs.CleanupScheduler(lambda: [jobs.Target(str(tmp_path), 30)])
+        assert 29 < only_existing.run_once() <= 30  # swept just now: not due
+
     def test_stop_ends_the_thread(self, tmp_path, scheduler_of):
         scheduler = scheduler_of(lambda: [jobs.Target(str(tmp_path), 3600)])
         assert scheduler.is_running

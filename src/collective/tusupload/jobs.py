@@ -149,7 +149,9 @@ class CleanupScheduler:
                     target.directory, interval=target.interval, clock=self.clock
                 )
             except FileNotFoundError:
-                summary = None  # no upload yet: the directory comes with the first
+                # No upload yet: the directory comes with the first one.
+                waits.append(target.interval)
+                continue
             if summary is not None:
                 remember(target.directory, summary)
                 _log(target.directory, summary)
