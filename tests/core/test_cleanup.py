@@ -468,3 +468,39 @@ def test_two_processes_cleaning_one_directory_remove_each_file_once(make_client,
     assert sorted(locks) == sorted(stale)
     assert sum(result["freed_bytes"] for result in results) > 0
     assert names(store) == []
+
+
+SCHEDULED_SWEEPER = """
+import json, sys
+from collective.tusupload.core.cleanup import sweep
+sys.stdin.readline()  # start together
+summary = sweep(sys.argv[1], interval=3600)
+print(json.dumps(None if summary is None else summary.to_dict()))
+"""
+
+
+def test_of_processes_sweeping_on_an_interval_one_sweeps(make_client, store):
+    client = make_client(clock=lambda: 1e9)
+    expired = {client.create(4) for _ in range(50)}
+    sweepers = [
+        subprocess.Popen(
+            [sys.executable, "-c", SCHEDULED_SWEEPER, store.directory],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for sweeper in sweepers:
+        sweeper.stdin.write("go\n")
+        sweeper.stdin.flush()
+    results = []
+    for sweeper in sweepers:
+        out, err = sweeper.communicate(timeout=60)
+        assert sweeper.returncode == 0, err
+        results.append(json.loads(out))
+    done = [result for result in results if result is not None]
+    assert len(done) == 1
+    assert sorted(done[0]["removed_ids"]) == sorted(expired)
+    assert store.list_ids() == []
