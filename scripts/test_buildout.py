@@ -85,7 +85,12 @@ def main() -> int:
             work,
         )
         run([str(work / "bin/instance"), "run", "scripts/create_site.py"], work)
-        process = subprocess.Popen([str(work / "bin/instance"), "fg"], cwd=work)
+        process = subprocess.Popen(
+            [str(work / "bin/instance"), "fg"],
+            cwd=work,
+            # Ctrl-C works even when this script runs as a background job.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         try:
             wait_until_serving(port, process)
             installed = {

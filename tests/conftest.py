@@ -2,9 +2,19 @@
 
 from collective.tusupload.testing import FUNCTIONAL_TESTING
 from collective.tusupload.testing import INTEGRATION_TESTING
+from pathlib import Path
 from pytest_plone import fixtures_factory
 
+import os
 import pytest
+import requests
+import signal
+import socket
+import subprocess
+import time
+
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 pytest_plugins = ["pytest_plone"]
@@ -22,3 +32,88 @@ globals().update(
 @pytest.fixture(scope="session")
 def package_name() -> str:
     return "collective.tusupload"
+
+
+class RunSite:
+    """A site served by ``scripts/run.sh`` (what ``make run`` does).
+
+    The child gets the default SIGINT handler even when the test runner was
+    started with SIGINT ignored (a background job), so that :meth:`stop`
+    is the Ctrl-C a user would press.
+    """
+
+    def __init__(self, directory, *, admin_password: str = "admin", env=None):
+        self.directory = Path(directory)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/Plone"
+        self.auth = ("admin", admin_password)
+        self.log = self.directory / "run.log"
+        self.env = dict(
+            os.environ,
+            PORT=str(self.port),
+            INSTANCE_DIR=str(self.directory / "instance"),
+            VAR_DIR=str(self.directory / "var"),
+            ADMIN_PASSWORD=admin_password,
+            **(env or {}),
+        )
+        self.env.pop("TUSUPLOAD_TMP_DIR", None)
+        self.process = None
+
+    def start(self, timeout: float = 180) -> "RunSite":
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/Plone"
+        self.env["PORT"] = str(self.port)
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen(
+                [str(ROOT / "scripts" / "run.sh")],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            assert self.process.poll() is None, self.log.read_text()
+            try:
+                requests.get(f"http://127.0.0.1:{self.port}/", timeout=5)
+                return self
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "make run did not serve in time"
+                time.sleep(0.5)
+
+    def stop(self) -> int:
+        """Press Ctrl-C; return the exit code."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def run_sites():
+    """Factory for :class:`RunSite`; every site started is stopped at the end."""
+    started = []
+
+    def make(directory, **options) -> RunSite:
+        site = RunSite(directory, **options)
+        started.append(site)
+        return site
+
+    yield make
+    for site in started:
+        site.stop()

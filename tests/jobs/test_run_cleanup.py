@@ -4,12 +4,8 @@ expiry plus one interval, without anyone calling anything."""
 from pathlib import Path
 
 import base64
-import os
 import pytest
 import requests
-import signal
-import socket
-import subprocess
 import time
 
 
@@ -23,48 +19,13 @@ INTERVAL = 2
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("run-cleanup")
-    port = free_port()
-    env = dict(
-        os.environ,
-        PORT=str(port),
-        INSTANCE_DIR=str(tmp_path / "instance"),
-        VAR_DIR=str(tmp_path / "var"),
-        ADMIN_PASSWORD=AUTH[1],
-    )
-    env.pop("TUSUPLOAD_TMP_DIR", None)
-    log_path = tmp_path / "run.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [str(ROOT / "scripts" / "run.sh")],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/Plone"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert process.poll() is None, log_path.read_text()
-            try:
-                requests.get(url, timeout=60)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "the site did not start"
-                time.sleep(0.5)
-        yield {"url": url, "log": log_path}
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(60)
+def site(tmp_path_factory, run_sites):
+    run_site = run_sites(
+        tmp_path_factory.mktemp("run-cleanup"), admin_password=AUTH[1]
+    ).start()
+    yield {"url": run_site.url, "log": run_site.log}
+    run_site.stop()
 
 
 def test_unfinished_upload_is_gone_after_expiry_plus_one_interval(site):

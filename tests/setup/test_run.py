@@ -1,67 +1,16 @@
 """``make run``'s script creates the site once, serves it, stops on Ctrl-C."""
 
-from pathlib import Path
-
-import os
-import requests
-import signal
-import socket
-import subprocess
-import time
-
 import pytest
+import requests
 
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start(tmp_path: Path, port: int) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        PORT=str(port),
-        INSTANCE_DIR=str(tmp_path / "instance"),
-        VAR_DIR=str(tmp_path / "var"),
-        ADMIN_PASSWORD="s3cret",
-    )
-    return subprocess.Popen(
-        [str(ROOT / "scripts" / "run.sh")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def wait_for_site(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read()
-        try:
-            requests.get(f"http://127.0.0.1:{port}/", timeout=2)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.5)
-    pytest.fail("make run did not serve within 180 s")
-
-
-def stop(process: subprocess.Popen) -> tuple[int, str]:
-    process.send_signal(signal.SIGINT)
-    output, _ = process.communicate(timeout=60)
-    return process.returncode, output
-
-
-def installed_addons(port: int) -> dict[str, bool]:
+def installed_addons(site) -> dict[str, bool]:
     response = requests.get(
-        f"http://127.0.0.1:{port}/Plone/@addons",
-        auth=("admin", "s3cret"),
+        f"{site.url}/@addons",
+        auth=site.auth,
         headers={"Accept": "application/json"},
         timeout=30,
     )
@@ -70,20 +19,20 @@ def installed_addons(port: int) -> dict[str, bool]:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, run_sites):
     """Start the site twice on the same data; collect what each run showed."""
-    tmp_path = tmp_path_factory.mktemp("run")
+    site = run_sites(tmp_path_factory.mktemp("run"), admin_password="s3cret")
     results = []
     for _ in range(2):
-        port = free_port()
-        process = start(tmp_path, port)
+        site.start()
         try:
-            wait_for_site(port, process)
-            addons = installed_addons(port)
+            addons = installed_addons(site)
         finally:
-            returncode, output = stop(process)
-        results.append({"addons": addons, "returncode": returncode, "output": output})
-    return {"results": results, "var": tmp_path / "var"}
+            returncode = site.stop()
+        results.append(
+            {"addons": addons, "returncode": returncode, "output": site.output()}
+        )
+    return {"results": results, "var": site.directory / "var"}
 
 
 def test_first_run_creates_site_with_addon(runs):
