@@ -23,10 +23,19 @@ def resolve() -> list[tuple[str, str]]:
     """Return (name, version) pairs of a pre-release-free resolution."""
     output = subprocess.run(
         [
-            sys.executable, "-m", "uv", "pip", "compile", str(SOURCE),
-            "--python-version", "3.11",
-            "--prerelease", "disallow",
-            "--no-header", "--no-annotate", "--quiet",
+            sys.executable,
+            "-m",
+            "uv",
+            "pip",
+            "compile",
+            str(SOURCE),
+            "--python-version",
+            "3.11",
+            "--prerelease",
+            "disallow",
+            "--no-header",
+            "--no-annotate",
+            "--quiet",
         ],
         check=True,
         capture_output=True,

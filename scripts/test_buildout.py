@@ -75,7 +75,18 @@ def main() -> int:
         copy_checkout(work)
         run([sys.executable, "-m", "venv", ".venv-buildout"], work)
         pip = str(work / ".venv-buildout/bin/pip")
-        run([pip, "install", "-q", "-c", "constraints.txt", "zc.buildout", "setuptools"], work)
+        run(
+            [
+                pip,
+                "install",
+                "-q",
+                "-c",
+                "constraints.txt",
+                "zc.buildout",
+                "setuptools",
+            ],
+            work,
+        )
         run(
             [
                 str(work / ".venv-buildout/bin/buildout"),

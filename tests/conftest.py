@@ -42,7 +42,7 @@ class RunSite:
     is the Ctrl-C a user would press.
     """
 
-    def __init__(self, directory, *, admin_password: str = "admin", env=None):
+    def __init__(self, directory, *, admin_password: str = "admin", env=None):  # noqa: S107
         self.directory = Path(directory)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/Plone"

@@ -3,6 +3,7 @@
 from collective.tusupload.adapters.wsgi import Filter
 from collective.tusupload.adapters.wsgi import filter_app_factory
 from collective.tusupload.adapters.wsgi import filter_factory
+
 import json
 import os
 import pytest

@@ -2,6 +2,7 @@
 
 from collective.tusupload.adapters.legacy import Tus
 from collective.tusupload.adapters.webob import WebobAdapter
+
 import collective.tusupload
 import io
 import os

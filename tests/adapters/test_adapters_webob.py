@@ -3,6 +3,7 @@
 from collective.tusupload.adapters.webob import to_webob_response
 from collective.tusupload.adapters.webob import WebobAdapter
 from collective.tusupload.core.protocol import TusResponse
+
 import io
 import pytest
 

@@ -2,6 +2,7 @@
 
 from collective.tusupload.adapters.zope import Zope2RequestAdapter
 from collective.tusupload.core.protocol import TusResponse
+
 import io
 
 

@@ -177,6 +177,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from collective.tusupload.adapters.example import ExampleApp
     from collective.tusupload.adapters.wsgi import Filter
+
     import waitress
 
     app = Filter(

@@ -17,7 +17,10 @@ _LAZY_NAMES = {
     "_": ("zope.i18nmessageid", None),
     "Tus": ("collective.tusupload.adapters.legacy", "Tus"),
     "WebobAdapter": ("collective.tusupload.adapters.webob", "WebobAdapter"),
-    "Zope2RequestAdapter": ("collective.tusupload.adapters.zope", "Zope2RequestAdapter"),
+    "Zope2RequestAdapter": (
+        "collective.tusupload.adapters.zope",
+        "Zope2RequestAdapter",
+    ),
     "Filter": ("collective.tusupload.adapters.wsgi", "Filter"),
 }
 

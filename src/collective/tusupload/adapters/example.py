@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterable
 from collective.tusupload.adapters.common import parse_int
+
 import hashlib
 import json
 import os

@@ -7,6 +7,7 @@ from collective.tusupload.core.protocol import Hooks
 from collective.tusupload.core.store import Store
 from collective.tusupload.core.store import UploadInfo
 from typing import Any
+
 import logging
 
 

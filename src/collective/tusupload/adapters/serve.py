@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     options = arguments.parse_args(argv)
 
     from paste.deploy import loadapp
+
     import waitress
 
     logging.basicConfig(

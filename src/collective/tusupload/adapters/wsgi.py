@@ -38,6 +38,7 @@ from collective.tusupload.core.protocol import TusResponse
 from collective.tusupload.core.store import FileStore
 from collective.tusupload.core.store import UploadInfo
 from typing import Any
+
 import io
 import logging
 import os
