@@ -186,6 +186,7 @@ class TestUploads:
         page.locator(".tusupload-page").screenshot(
             path=str(artifacts / "upload-dashboard.png")
         )
+        page.screenshot(path=str(artifacts / "upload-page.png"), full_page=True)
 
         contents = page.request.get(
             f"{folder_url}/@search",
