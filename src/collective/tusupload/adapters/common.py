@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from typing import BinaryIO
 
 
@@ -19,6 +20,25 @@ def effective_method(method: str, override: str | None) -> str:
     if override and override.strip():
         return override.strip().upper()
     return method.upper()
+
+
+#: Default of adapter arguments that are derived from the request URL.
+DERIVE = object()
+
+
+def resolve_location(
+    url: str, method: str, base_url: str | None, upload_id: Any
+) -> tuple[str, str | None]:
+    """Return ``(base_url, upload_id)``: given values win over derived ones.
+
+    :param base_url: the collection URL, or None to derive it from ``url``.
+    :param upload_id: the upload id (None for the collection), or
+        :data:`DERIVE` to take it from ``url``.
+    """
+    derived_base, derived_id = split_upload_url(url, method)
+    base_url = base_url if base_url is not None else derived_base
+    upload_id = derived_id if upload_id is DERIVE else upload_id
+    return base_url.rstrip("/"), upload_id
 
 
 def split_upload_url(url: str, method: str) -> tuple[str, str | None]:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from collective.tusupload.adapters.common import BoundedReader
+from collective.tusupload.adapters.common import DERIVE
 from collective.tusupload.adapters.common import effective_method
 from collective.tusupload.adapters.common import is_tus_request
-from collective.tusupload.adapters.common import split_upload_url
+from collective.tusupload.adapters.common import resolve_location
 from collective.tusupload.core.protocol import TusRequest
 from collective.tusupload.core.protocol import TusResponse
 from typing import Any
 from typing import BinaryIO
-
-
-_DERIVE = object()
 
 
 class WebobAdapter:
@@ -36,7 +34,7 @@ class WebobAdapter:
         request,
         *,
         base_url: str | None = None,
-        upload_id: Any = _DERIVE,
+        upload_id: Any = DERIVE,
         principal: str | None = None,
     ) -> None:
         self.req = request
@@ -83,10 +81,7 @@ class WebobAdapter:
 
     def location(self) -> tuple[str, str | None]:
         """Return ``(base_url, upload_id)`` for this request."""
-        derived_base, derived_id = split_upload_url(self.url, self.method)
-        base_url = self._base_url if self._base_url is not None else derived_base
-        upload_id = derived_id if self._upload_id is _DERIVE else self._upload_id
-        return base_url.rstrip("/"), upload_id
+        return resolve_location(self.url, self.method, self._base_url, self._upload_id)
 
     def tus_request(self, *, context: Any = None) -> TusRequest:
         """Build the core's request facts from the WebOb request."""

@@ -9,16 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collective.tusupload.adapters.common import BoundedReader
+from collective.tusupload.adapters.common import DERIVE
 from collective.tusupload.adapters.common import effective_method
 from collective.tusupload.adapters.common import is_tus_request
-from collective.tusupload.adapters.common import split_upload_url
+from collective.tusupload.adapters.common import resolve_location
 from collective.tusupload.core.protocol import TusRequest
 from collective.tusupload.core.protocol import TusResponse
 from typing import Any
 from typing import BinaryIO
 
-
-_DERIVE = object()
 
 #: CGI variables that carry headers without the ``HTTP_`` prefix.
 _UNPREFIXED = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
@@ -128,8 +127,8 @@ class Zope2RequestAdapter:
         request,
         *,
         base_url: str | None = None,
-        upload_id: Any = _DERIVE,
-        principal: Any = _DERIVE,
+        upload_id: Any = DERIVE,
+        principal: Any = DERIVE,
     ) -> None:
         self.req = request
         self._base_url = base_url
@@ -192,7 +191,7 @@ class Zope2RequestAdapter:
 
     @property
     def principal(self) -> str | None:
-        if self._principal is not _DERIVE:
+        if self._principal is not DERIVE:
             return self._principal
         user = self.req.get("AUTHENTICATED_USER", None)
         if user is None:
@@ -202,10 +201,7 @@ class Zope2RequestAdapter:
         return user_id or None
 
     def location(self) -> tuple[str, str | None]:
-        derived_base, derived_id = split_upload_url(self.url, self.method)
-        base_url = self._base_url if self._base_url is not None else derived_base
-        upload_id = derived_id if self._upload_id is _DERIVE else self._upload_id
-        return base_url.rstrip("/"), upload_id
+        return resolve_location(self.url, self.method, self._base_url, self._upload_id)
 
     def tus_request(self, *, context: Any = None) -> TusRequest:
         """Build the core's request facts from the Zope request."""

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from collective.tusupload.core import errors
 from collective.tusupload.core.locks import FileLocker
+from collective.tusupload.core.locks import is_same_file
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.store import FileStore
 from collective.tusupload.core.store import LOCK_SUFFIX
@@ -340,7 +341,7 @@ def _remove_stale_lock(
         except BlockingIOError:
             summary.skipped_locked.append(upload_id)
             return
-        if not _same_file(descriptor, path) or upload_id in store.list_ids():
+        if not is_same_file(descriptor, path) or upload_id in store.list_ids():
             return
         if _holder_is_alive(holder):
             summary.skipped_locked.append(upload_id)
@@ -374,15 +375,6 @@ def _forget_if_gone(store: Store, locker: Locker, upload_id: str) -> None:
     """Drop the lock file we may have created for an id that has no files left."""
     if upload_id not in store.list_ids() and not _leftovers(store, upload_id):
         locker.forget(upload_id)
-
-
-def _same_file(descriptor: int, path: str) -> bool:
-    try:
-        on_path = os.stat(path)
-    except FileNotFoundError:
-        return False
-    held = os.fstat(descriptor)
-    return (held.st_dev, held.st_ino) == (on_path.st_dev, on_path.st_ino)
 
 
 def _holder_is_alive(holder: str) -> bool:

@@ -94,7 +94,7 @@ class FileLocker(Locker):
                     raise errors.Locked() from None
                 time.sleep(self.poll_interval)
                 continue
-            if _still_linked(descriptor, path):
+            if is_same_file(descriptor, path):
                 return descriptor
             # The file was unlinked (upload removed) between open and flock:
             # the lock we hold is on a dead inode. Try again on the new path.
@@ -110,7 +110,8 @@ def read_holder(path: str) -> str:
         return ""
 
 
-def _still_linked(descriptor: int, path: str) -> bool:
+def is_same_file(descriptor: int, path: str) -> bool:
+    """True if ``path`` still names the file open as ``descriptor``."""
     try:
         on_path = os.stat(path)
     except FileNotFoundError:
