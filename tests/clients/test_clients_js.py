@@ -4,11 +4,9 @@ The driver ``js/upload.js`` prints one JSON event per line; the stored bytes
 are compared by SHA-256 as the app behind the filter saw them.
 """
 
-import hashlib
 import json
 import os
 import pytest
-import random
 import shutil
 import subprocess
 import sys
@@ -18,7 +16,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from tus_server import ServerProcess  # noqa: E402
+from tus_server import sha256_of  # noqa: E402
 
 
 JS_DIR = os.path.join(HERE, "js")
@@ -47,25 +45,6 @@ def node_modules():
             timeout=300,
         )
     return JS_DIR
-
-
-@pytest.fixture
-def server(tmp_path):
-    process = ServerProcess(str(tmp_path / "server")).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def source(tmp_path):
-    path = tmp_path / "source.bin"
-    path.write_bytes(random.Random(4711).randbytes(SIZE))
-    return str(path)
-
-
-def sha256_of(path):
-    with open(path, "rb") as source_file:
-        return hashlib.file_digest(source_file, "sha256").hexdigest()
 
 
 def run_driver(options, *, on_event=None, timeout=60):

@@ -5,10 +5,8 @@ Every upload sends a SHA-1 ``Upload-Checksum`` with each chunk
 app behind the filter saw them.
 """
 
-import hashlib
 import os
 import pytest
-import random
 import requests
 import sys
 
@@ -16,6 +14,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from tus_server import ServerProcess  # noqa: E402
+from tus_server import sha256_of  # noqa: E402
 
 
 tusclient = pytest.importorskip("tusclient.client")
@@ -27,25 +26,6 @@ pytestmark = pytest.mark.clients
 
 SIZE = 6 * 1024 * 1024
 CHUNK = 256 * 1024
-
-
-@pytest.fixture
-def server(tmp_path):
-    process = ServerProcess(str(tmp_path / "server")).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def source(tmp_path):
-    path = tmp_path / "source.bin"
-    path.write_bytes(random.Random(20261122).randbytes(SIZE))
-    return str(path)
-
-
-def sha256_of(path):
-    with open(path, "rb") as source_file:
-        return hashlib.file_digest(source_file, "sha256").hexdigest()
 
 
 def new_uploader(server, source, url=None):

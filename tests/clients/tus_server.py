@@ -7,6 +7,7 @@ Run as a script it serves; imported, :class:`ServerProcess` starts, kills
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import signal
@@ -18,6 +19,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(os.path.dirname(os.path.dirname(HERE)), "src")
+
+
+def sha256_of(path: str) -> str:
+    """SHA-256 of a file, read in blocks."""
+    with open(path, "rb") as data_file:
+        return hashlib.file_digest(data_file, "sha256").hexdigest()
 
 
 def free_port() -> int:

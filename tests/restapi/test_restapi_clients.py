@@ -10,6 +10,7 @@ from plone_tus import PASSWORD
 from plone_tus import png_bytes
 from plone_tus import sha256
 
+import hashlib
 import json
 import os
 import pytest
@@ -37,7 +38,7 @@ def source(tmp_path):
 
 def file_sha256(path):
     with open(path, "rb") as source_file:
-        return sha256(source_file.read())
+        return hashlib.file_digest(source_file, "sha256").hexdigest()
 
 
 class TestTuspy:
