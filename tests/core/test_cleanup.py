@@ -425,6 +425,29 @@ def test_sweep_files_are_not_taken_for_uploads(store, clock):
     assert sorted(names(store)) == [".last-sweep", ".sweep.lock"]
 
 
+def run_together(script: str, directory: str, *, processes: int) -> list:
+    """Run ``script`` in several processes released at once; their JSON output."""
+    sweepers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, directory],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    for sweeper in sweepers:
+        sweeper.stdin.write("go\n")
+        sweeper.stdin.flush()
+    results = []
+    for sweeper in sweepers:
+        out, err = sweeper.communicate(timeout=60)
+        assert sweeper.returncode == 0, err
+        results.append(json.loads(out))
+    return results
+
+
 SWEEPER = """
 import json, sys
 from collective.tusupload.core.cleanup import cleanup
@@ -444,24 +467,7 @@ def test_two_processes_cleaning_one_directory_remove_each_file_once(make_client,
     stale = {f"{index:032x}" for index in range(100, 120)}
     for upload_id in stale:
         write(store, upload_id + ".lock", holder_line(0))
-    sweepers = [
-        subprocess.Popen(
-            [sys.executable, "-c", SWEEPER, store.directory],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    for sweeper in sweepers:
-        sweeper.stdin.write("go\n")
-        sweeper.stdin.flush()
-    results = []
-    for sweeper in sweepers:
-        out, err = sweeper.communicate(timeout=60)
-        assert sweeper.returncode == 0, err
-        results.append(json.loads(out))
+    results = run_together(SWEEPER, store.directory, processes=2)
     removed = [i for result in results for i in result["removed_ids"]]
     locks = [i for result in results for i in result["stale_locks"]]
     assert sorted(removed) == sorted(expired | orphans)
@@ -482,24 +488,7 @@ print(json.dumps(None if summary is None else summary.to_dict()))
 def test_of_processes_sweeping_on_an_interval_one_sweeps(make_client, store):
     client = make_client(clock=lambda: 1e9)
     expired = {client.create(4) for _ in range(50)}
-    sweepers = [
-        subprocess.Popen(
-            [sys.executable, "-c", SCHEDULED_SWEEPER, store.directory],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(3)
-    ]
-    for sweeper in sweepers:
-        sweeper.stdin.write("go\n")
-        sweeper.stdin.flush()
-    results = []
-    for sweeper in sweepers:
-        out, err = sweeper.communicate(timeout=60)
-        assert sweeper.returncode == 0, err
-        results.append(json.loads(out))
+    results = run_together(SCHEDULED_SWEEPER, store.directory, processes=3)
     done = [result for result in results if result is not None]
     assert len(done) == 1
     assert sorted(done[0]["removed_ids"]) == sorted(expired)
