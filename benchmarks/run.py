@@ -209,9 +209,14 @@ class Bench:
         self.records.append(row)
         return row
 
-    def single(self, contender, path: Path, chunk: int) -> UploadResult:
+    def upload(self, contender, path: Path, chunk: int):
+        """Upload ``path`` once; return ``(client, result)`` (the timed part)."""
         client = TusClient(contender.url, headers=contender.headers)
-        result = client.upload(str(path), chunk_size=chunk)
+        return client, client.upload(str(path), chunk_size=chunk)
+
+    def single(self, contender, path: Path, chunk: int) -> UploadResult:
+        """Upload once and clean up after it (the cleanup is not measured)."""
+        client, result = self.upload(contender, path, chunk)
         contender.after_upload(client, result)
         return result
 
@@ -220,7 +225,8 @@ class Bench:
         for run in range(runs):
             client_cpu = time.thread_time()
             with Sampler(contender.pid) as sampler:
-                result = self.single(contender, path, chunk)
+                client, result = self.upload(contender, path, chunk)
+            contender.after_upload(client, result)
             row = self.record(
                 contender,
                 kind,
@@ -251,7 +257,7 @@ class Bench:
 
         def one(_):
             try:
-                return self.single(contender, path, chunk)
+                return self.upload(contender, path, chunk)
             except Exception as error:
                 return error
 
@@ -262,7 +268,10 @@ class Bench:
                     results = list(pool.map(one, range(streams)))
                 seconds = time.perf_counter() - started
             failures = [r for r in results if isinstance(r, Exception)]
-            total = sum(r.length for r in results if not isinstance(r, Exception))
+            uploads = [r for r in results if not isinstance(r, Exception)]
+            for client, result in uploads:
+                contender.after_upload(client, result)
+            total = sum(result.length for _, result in uploads)
             row = self.record(
                 contender,
                 "parallel",
@@ -380,6 +389,16 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
         f"- runs per measurement: {options.runs}; all servers {cmod.THREADS} "
         "threads (Node: one event loop), loopback, one client process "
         "(`benchmarks/client.py`); MB = 10^6 bytes",
+        f"- command: `python benchmarks/run.py {' '.join(options.argv)}`"
+        if options.argv
+        else "- command: `python benchmarks/run.py`",
+        "- between runs (untimed) every contender's finished file leaves the "
+        "disk: Node's and the sink's files are deleted, the Plone content is "
+        "deleted and the ZODB packed. On a virtual machine, page cache that "
+        "stays allocated makes the next run write into fresh guest memory, "
+        "several times slower (a file written to new pages: ~400 MB/s, into "
+        "reused ones: ~5000 MB/s here), which would penalise whoever keeps "
+        "its files",
         "",
         "## Contenders",
         "",
@@ -682,6 +701,7 @@ def parse_options(argv=None):
     parser.add_argument("--output", help="report base name (default: date)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     options = parser.parse_args(argv)
+    options.argv = list(sys.argv[1:] if argv is None else argv)
     if options.quick:
         defaults = {
             "runs": 3,

@@ -95,6 +95,10 @@ def main() -> int:
             ],
             work,
         )
+        wsgi_ini = (work / "parts/instance/etc/wsgi.ini").read_text()
+        if "recv_bytes = 1048576" not in wsgi_ini:
+            print("FAILED: the instance's wsgi.ini lacks waitress's recv_bytes")
+            return 1
         run([str(work / "bin/instance"), "run", "scripts/create_site.py"], work)
         process = subprocess.Popen(
             [str(work / "bin/instance"), "fg"],

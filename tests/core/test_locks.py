@@ -4,6 +4,7 @@ from collective.tusupload.core import errors
 from collective.tusupload.core import FileLocker
 from collective.tusupload.core import FileStore
 from collective.tusupload.core import Handler
+from collective.tusupload.core.locks import HOLDER_WIDTH
 from collective.tusupload.core.locks import read_holder
 
 import multiprocessing
@@ -191,3 +192,18 @@ def test_processes_patching_the_same_offset_one_wins(tmp_path, client_for):
     with open(os.path.join(tmp_path, f"{upload_id}.data"), "rb") as data:
         content = data.read()
     assert len(content) == 4096 and len(set(content)) == 1
+
+
+def test_holder_line_has_a_fixed_width_so_it_is_overwritten_whole(tmp_path):
+    locker = FileLocker(tmp_path)
+    path = locker.lock_path(UPLOAD_ID)
+    with open(path, "wb") as lock_file:
+        lock_file.write(b"x" * 300)  # an older, longer holder line
+    for _ in range(2):
+        with locker.lock(UPLOAD_ID):
+            pass
+    with open(path, "rb") as lock_file:
+        content = lock_file.read()
+    assert content.startswith(b"pid=")
+    assert content[HOLDER_WIDTH:] == b"x" * (300 - HOLDER_WIDTH)
+    assert read_holder(path).startswith("pid=")

@@ -1,7 +1,9 @@
 """``make run``'s script creates the site once, serves it, stops on Ctrl-C."""
 
+import configparser
 import pytest
 import requests
+import waitress.adjustments
 
 
 pytestmark = pytest.mark.slow
@@ -32,7 +34,11 @@ def runs(tmp_path_factory, run_sites):
         results.append(
             {"addons": addons, "returncode": returncode, "output": site.output()}
         )
-    return {"results": results, "var": site.directory / "var"}
+    return {
+        "results": results,
+        "var": site.directory / "var",
+        "etc": site.directory / "instance" / "etc",
+    }
 
 
 def test_first_run_creates_site_with_addon(runs):
@@ -60,3 +66,14 @@ def test_ctrl_c_stops_cleanly(runs):
 def test_embedded_zodb_with_blobs(runs):
     assert (runs["var"] / "filestorage" / "Data.fs").is_file()
     assert (runs["var"] / "blobstorage").is_dir()
+
+
+def test_waitress_reads_request_bodies_in_large_blocks(runs):
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(runs["etc"] / "zope.ini")
+    server = {
+        key: value for key, value in parser["server:main"].items() if key != "use"
+    }
+    adjustments = waitress.adjustments.Adjustments(**server)
+    assert adjustments.recv_bytes == 1 << 20
+    assert adjustments.max_request_body_size >= 1 << 40

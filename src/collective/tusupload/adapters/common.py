@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collective.tusupload.core.regions import BodyRegion
+from collective.tusupload.core.regions import file_region
 from typing import Any
 from typing import BinaryIO
 
@@ -95,6 +97,27 @@ class BoundedReader:
 
     def readable(self) -> bool:
         return True
+
+    def file_region(self, count: int) -> BodyRegion | None:
+        """The next ``count`` bytes as a file region, if the server spooled them.
+
+        The tus core copies such a region in the kernel (see
+        :mod:`collective.tusupload.core.regions`).
+        """
+        if self._remaining is not None and count > self._remaining:
+            return None
+        region = file_region(self._stream, count)
+        if region is None:
+            return None
+        stream_consume = region.consume
+
+        def consume(copied: int) -> None:
+            stream_consume(copied)
+            if self._remaining is not None:
+                self._remaining -= copied
+
+        region.consume = consume
+        return region
 
 
 def parse_int(value, default: int | None = None) -> int | None:

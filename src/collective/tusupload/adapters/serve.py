@@ -3,9 +3,9 @@
 Usage: ``python -m collective.tusupload.adapters.serve CONFIG [--host H] [--port P]``
 
 A light stand-in for ``pserve``: the application comes from the ``[app:main]``
-(or ``--app-name``) section via :func:`paste.deploy.loadapp`; ``host``,
-``port`` and ``threads`` come from ``[server:main]`` unless given on the
-command line.
+(or ``--app-name``) section via :func:`paste.deploy.loadapp`; every other
+option of ``[server:main]`` (``host``, ``port``, ``threads``, ``recv_bytes``,
+...) goes to :func:`waitress.serve`, ``--host``/``--port`` win over the file.
 """
 
 from __future__ import annotations
@@ -17,20 +17,31 @@ import os
 import sys
 
 
+#: Waitress reads request bodies 8 KiB at a time by default, which caps an
+#: upload at a fraction of the disk's speed (see docs/deployment.rst).
+DEFAULT_SETTINGS = {
+    "host": "127.0.0.1",
+    "port": "8081",
+    "threads": "4",
+    "recv_bytes": "1048576",
+}
+
+
 def server_settings(config_path: str, name: str = "main") -> dict[str, str]:
-    """Return ``host``/``port``/``threads`` of the ``[server:NAME]`` section."""
+    """Return the waitress options of the ``[server:NAME]`` section, with defaults."""
     parser = configparser.ConfigParser(
         defaults={"here": os.path.dirname(os.path.abspath(config_path))}
     )
     parser.read(config_path)
+    settings = dict(DEFAULT_SETTINGS)
     section = f"server:{name}"
-    if not parser.has_section(section):
-        return {}
-    return {
-        key: parser.get(section, key)
-        for key in ("host", "port", "threads")
-        if parser.has_option(section, key)
-    }
+    if parser.has_section(section):
+        settings.update(
+            (key, parser.get(section, key))
+            for key in parser.options(section)
+            if key not in ("use", "here") and key not in parser.defaults()
+        )
+    return settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,12 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     config_path = os.path.abspath(options.config)
     app = loadapp(f"config:{config_path}", name=options.app_name)
     settings = server_settings(config_path)
-    host = options.host or settings.get("host", "127.0.0.1")
-    port = (
-        options.port if options.port is not None else int(settings.get("port", "8081"))
-    )
-    threads = int(settings.get("threads", "4"))
-    waitress.serve(app, host=host, port=port, threads=threads)
+    if options.host:
+        settings["host"] = options.host
+    if options.port is not None:
+        settings["port"] = str(options.port)
+    waitress.serve(app, **settings)
     return 0
 
 

@@ -105,7 +105,7 @@ def read_holder(path: str) -> str:
     """Return the holder line written into a lock file ('' if none)."""
     try:
         with open(path, encoding="utf-8", errors="replace") as lock_file:
-            return lock_file.read(200).strip()
+            return lock_file.read(HOLDER_WIDTH).strip()
     except FileNotFoundError:
         return ""
 
@@ -120,7 +120,12 @@ def is_same_file(descriptor: int, path: str) -> bool:
     return (held.st_dev, held.st_ino) == (on_path.st_dev, on_path.st_ino)
 
 
+#: Every holder line is padded to this many bytes, so that writing one over
+#: another needs no truncation (which would make ext4 flush the file).
+HOLDER_WIDTH = 256
+
+
 def _write_holder(descriptor: int) -> None:
-    holder = f"pid={os.getpid()} host={socket.gethostname()} time={time.time():.3f}\n"
-    os.ftruncate(descriptor, 0)
-    os.pwrite(descriptor, holder.encode("utf-8"), 0)
+    holder = f"pid={os.getpid()} host={socket.gethostname()} time={time.time():.3f}"
+    line = holder.encode("utf-8")[: HOLDER_WIDTH - 1].ljust(HOLDER_WIDTH - 1) + b"\n"
+    os.pwrite(descriptor, line, 0)

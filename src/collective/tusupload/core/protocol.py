@@ -20,6 +20,7 @@ from collective.tusupload.core.checksum import SUPPORTED_ALGORITHMS
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.metadata import format_metadata
 from collective.tusupload.core.metadata import parse_metadata
+from collective.tusupload.core.regions import body_region
 from collective.tusupload.core.store import check_upload_id
 from collective.tusupload.core.store import is_valid_upload_id
 from collective.tusupload.core.store import new_upload_id
@@ -636,12 +637,25 @@ class Handler:
         """
         old_offset = info.offset
         hasher = checksum.new_hasher() if checksum is not None else None
-        state = _BodyState()
-        blocks = self._read_blocks(
-            request.body, content_length, self._room(info), hasher, state
+        # A body the server spooled to a file is copied in the kernel; a
+        # checksum needs the bytes in Python, so it takes the read path.
+        region = (
+            body_region(request.body, content_length)
+            if checksum is None and content_length
+            else None
         )
         try:
-            written = self.store.append(info.id, old_offset, blocks)
+            if region is not None:
+                written = self.store.append_region(
+                    info.id, old_offset, region.fd, region.offset, region.count
+                )
+                region.consume(written)
+            else:
+                state = _BodyState()
+                blocks = self._read_blocks(
+                    request.body, content_length, self._room(info), hasher, state
+                )
+                written = self.store.append(info.id, old_offset, blocks)
             if checksum is not None:
                 checksum.verify(hasher)
         except errors.TusError:

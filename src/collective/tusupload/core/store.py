@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from collective.tusupload.core import errors
+from collective.tusupload.core.regions import copy_region
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
@@ -41,6 +42,9 @@ DATA_SUFFIX = ".data"
 INFO_SUFFIX = ".info"
 LOCK_SUFFIX = ".lock"
 TEMP_MARKER = ".tmp-"
+
+#: Block size of the default :meth:`Store.append_region`.
+REGION_BLOCK = 1 << 20
 
 
 def new_upload_id() -> str:
@@ -148,6 +152,35 @@ class Store(abc.ABC):
         this returns. If ``blocks`` raises, the bytes written so far stay and
         the exception propagates.
         """
+
+    def append_region(
+        self,
+        upload_id: str,
+        offset: int,
+        source_fd: int,
+        source_offset: int,
+        count: int,
+    ) -> int:
+        """Like :meth:`append`, with the bytes taken from a file descriptor.
+
+        Copies ``count`` bytes of ``source_fd`` from ``source_offset`` on;
+        returns the bytes written (fewer if the source ends early). This
+        default reads blocks and calls :meth:`append`; stores on a
+        filesystem copy in the kernel instead.
+        """
+
+        def blocks():
+            done = 0
+            while done < count:
+                block = os.pread(
+                    source_fd, min(REGION_BLOCK, count - done), source_offset + done
+                )
+                if not block:
+                    return
+                done += len(block)
+                yield block
+
+        return self.append(upload_id, offset, blocks())
 
     @abc.abstractmethod
     def truncate(self, upload_id: str, offset: int) -> None:
@@ -290,11 +323,7 @@ class FileStore(Store):
         """Cut the data to ``offset``, then append ``blocks``; return bytes written."""
         written = 0
         with open(self.data_path(upload_id), "r+b") as data_file:
-            size = os.fstat(data_file.fileno()).st_size
-            if size < offset:
-                raise errors.OffsetMismatch("upload data is shorter than its offset")
-            if size > offset:
-                data_file.truncate(offset)
+            self._cut_to(data_file, offset)
             data_file.seek(offset)
             try:
                 for block in blocks:
@@ -302,8 +331,24 @@ class FileStore(Store):
                     written += len(block)
             finally:
                 data_file.flush()
-                if self.fsync:
-                    os.fdatasync(data_file.fileno())
+                self._flush(data_file.fileno())
+        return written
+
+    def append_region(
+        self,
+        upload_id: str,
+        offset: int,
+        source_fd: int,
+        source_offset: int,
+        count: int,
+    ) -> int:
+        """Cut the data to ``offset``, then copy the region in the kernel."""
+        with open(self.data_path(upload_id), "r+b") as data_file:
+            self._cut_to(data_file, offset)
+            written = copy_region(
+                source_fd, source_offset, data_file.fileno(), offset, count
+            )
+            self._flush(data_file.fileno())
         return written
 
     def truncate(self, upload_id: str, offset: int) -> None:
@@ -393,6 +438,20 @@ class FileStore(Store):
             return os.stat(path).st_mtime
         except FileNotFoundError:
             return float("inf")
+
+    def _flush(self, fd: int) -> None:
+        """Make the bytes just written durable, if the store is asked to."""
+        if self.fsync:
+            os.fdatasync(fd)
+
+    @staticmethod
+    def _cut_to(data_file: BinaryIO, offset: int) -> None:
+        """Drop bytes past ``offset`` (a crash's surplus); refuse a short file."""
+        size = os.fstat(data_file.fileno()).st_size
+        if size < offset:
+            raise errors.OffsetMismatch("upload data is shorter than its offset")
+        if size > offset:
+            data_file.truncate(offset)
 
     def _sync_directory(self) -> None:
         descriptor = os.open(self.directory, os.O_RDONLY)
