@@ -209,10 +209,18 @@ class Bench:
         self.records.append(row)
         return row
 
-    def upload(self, contender, path: Path, chunk: int):
-        """Upload ``path`` once; return ``(client, result)`` (the timed part)."""
+    def upload(self, contender, path: Path, chunk: int, filename: str | None = None):
+        """Upload ``path`` once; return ``(client, result)`` (the timed part).
+
+        :param filename: the name the upload's metadata gives (default: the
+            file's own name).
+        """
         client = TusClient(contender.url, headers=contender.headers)
-        return client, client.upload(str(path), chunk_size=chunk)
+        metadata = {
+            "filename": filename or path.name,
+            "content-type": "application/octet-stream",
+        }
+        return client, client.upload(str(path), chunk_size=chunk, metadata=metadata)
 
     def single(self, contender, path: Path, chunk: int) -> UploadResult:
         """Upload once and clean up after it (the cleanup is not measured)."""
@@ -255,9 +263,14 @@ class Bench:
     def parallel(self, contender, size: int, streams: int, chunk: int, runs: int):
         path = make_file(self.workdir, size)
 
-        def one(_):
+        def one(stream):
+            # Parallel uploads are of different files: one name each, as an
+            # editor's would be (Plone retries a transaction when two create
+            # the same id in one folder at once).
             try:
-                return self.upload(contender, path, chunk)
+                return self.upload(
+                    contender, path, chunk, f"{path.stem}-{stream}{path.suffix}"
+                )
             except Exception as error:
                 return error
 
