@@ -110,9 +110,10 @@ class TestScheduler:
             ]
         )
         assert scheduler.run_once() == 20  # the missing directory's interval
-        assert 29 < last_sweep(tmp_path) + 30 - time.time() <= 30
+        # Up to 5 s of slack: a loaded 2-core CI machine may pause this test.
+        assert 25 < last_sweep(tmp_path) + 30 - time.time() <= 30
         only_existing = jobs.CleanupScheduler(lambda: [jobs.Target(str(tmp_path), 30)])
-        assert 29 < only_existing.run_once() <= 30  # swept just now: not due
+        assert 25 < only_existing.run_once() <= 30  # swept just now: not due
 
     def test_stop_ends_the_thread(self, tmp_path, scheduler_of):
         scheduler = scheduler_of(lambda: [jobs.Target(str(tmp_path), 3600)])

@@ -3,7 +3,8 @@
 A :class:`FileStore` keeps three files per upload in one directory::
 
     <id>.data   the bytes received so far (appended, never rewritten)
-    <id>.info   JSON of :class:`UploadInfo`, replaced atomically
+    <id>.info   JSON of :class:`UploadInfo` in two slots written in turn
+                (see :mod:`.infofile`), so an update is never half done
     <id>.lock   the lock file of :class:`~.locks.FileLocker`
 
 The info file is the truth: its ``offset`` only advances after the data up to
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from collective.tusupload.core import errors
+from collective.tusupload.core import infofile
 from collective.tusupload.core.regions import copy_region
 from dataclasses import asdict
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ import json
 import os
 import re
 import secrets
+import time
 
 
 if TYPE_CHECKING:
@@ -42,6 +45,9 @@ DATA_SUFFIX = ".data"
 INFO_SUFFIX = ".info"
 LOCK_SUFFIX = ".lock"
 TEMP_MARKER = ".tmp-"
+
+#: Reads of an info file before it counts as unreadable.
+INFO_READ_ATTEMPTS = 3
 
 #: Block size of the default :meth:`Store.append_region`.
 REGION_BLOCK = 1 << 20
@@ -275,9 +281,7 @@ class FileStore(Store):
         """Read the info; clamp the offset to the bytes really on disk."""
         path = self.info_path(upload_id)
         try:
-            with open(path, "rb") as info_file:
-                values = json.load(info_file)
-            info = UploadInfo.from_dict(values)
+            info = UploadInfo.from_dict(json.loads(self._read_info_payload(path)))
         except FileNotFoundError:
             raise errors.NotFound() from None
         except (ValueError, TypeError) as error:
@@ -290,14 +294,50 @@ class FileStore(Store):
             info.offset = on_disk
         return info
 
+    @staticmethod
+    def _read_info_payload(path: str) -> bytes:
+        """The JSON of the info file's newest valid slot (see :mod:`.infofile`)."""
+        for attempt in range(INFO_READ_ATTEMPTS):
+            with open(path, "rb") as info_file:
+                record = infofile.read_record(info_file.read())
+            if record is not None:
+                return record.payload
+            # Only a slot being written can be invalid, never both: a
+            # second read sees the finished write.
+            time.sleep(0.001 * (attempt + 1))
+        raise ValueError("no valid slot in the info file")
+
     def update_info(self, info: UploadInfo) -> None:
-        """Write the info to a temp file, flush it, and rename it into place."""
+        """Store the info: in place in the older slot, else as a new file.
+
+        The caller holds the upload's lock, so there is one writer at a time.
+        """
         path = self.info_path(info.id)
-        temp_path = f"{path}{TEMP_MARKER}{secrets.token_hex(4)}"
         payload = json.dumps(info.to_dict(), sort_keys=True).encode("utf-8")
         try:
+            descriptor = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            descriptor = None
+        if descriptor is not None:
+            try:
+                size = os.fstat(descriptor).st_size
+                where = infofile.next_write(os.pread(descriptor, size, 0), payload)
+                if where is not None:
+                    offset, slot = where
+                    os.pwrite(descriptor, slot, offset)
+                    if self.fsync:
+                        os.fdatasync(descriptor)
+                    return
+            finally:
+                os.close(descriptor)
+        self._replace_info(path, infofile.new_file(payload))
+
+    def _replace_info(self, path: str, content: bytes) -> None:
+        """Write a whole info file to a temp file and rename it into place."""
+        temp_path = f"{path}{TEMP_MARKER}{secrets.token_hex(4)}"
+        try:
             with open(temp_path, "wb") as temp_file:
-                temp_file.write(payload)
+                temp_file.write(content)
                 temp_file.flush()
                 if self.fsync:
                     os.fsync(temp_file.fileno())
