@@ -5,11 +5,17 @@ Creates ``instance/etc/{zope.conf,zope.ini,site.zcml}``; data lives under
 unfinished uploads in ``var/tusupload``). Safe to run again: only the
 configuration is rewritten, never the data. Settings come from the
 environment: HOST, PORT, THREADS, INSTANCE_DIR, VAR_DIR.
+
+It first checks that HOST:PORT is free, so that a busy port is reported in
+one line at once, not as a traceback after the site's start-up.
 """
 
 from pathlib import Path
 
+import errno
 import os
+import socket
+import sys
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,14 +121,48 @@ SITE_ZCML = """\
 """
 
 
+def port_in_use(host: str, port: int) -> str | None:
+    """Say why the server could not listen on ``host:port``, or ``None``.
+
+    Binds every address ``host`` resolves to the way waitress does (with
+    ``SO_REUSEADDR``, so connections still closing do not count).
+    """
+    try:
+        addresses = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as error:
+        return f"HOST={host} does not resolve ({error.strerror}); set HOST=127.0.0.1"
+    for family, kind, protocol, _name, address in addresses:
+        with socket.socket(family, kind, protocol) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(address)
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    return (
+                        f"port {port} on {host} is in use; set another PORT"
+                        f" (make run PORT={port + 1})"
+                    )
+                return f"cannot listen on {host}:{port}: {error.strerror}"
+    return None
+
+
 def main() -> None:
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8080")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        sys.exit(f"PORT={port} is not a port number (1-65535)")
+    problem = port_in_use(host, int(port))
+    if problem:
+        sys.exit(problem)
     instance = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance")).resolve()
     var = Path(os.environ.get("VAR_DIR", ROOT / "var")).resolve()
     values = {
         "instance": instance,
         "var": var,
-        "host": os.environ.get("HOST", "127.0.0.1"),
-        "port": os.environ.get("PORT", "8080"),
+        "host": host,
+        "port": port,
         "threads": os.environ.get("THREADS", "4"),
     }
     for folder in ("filestorage", "blobstorage", "cache", "log", "tusupload"):

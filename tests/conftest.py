@@ -82,11 +82,11 @@ class RunSite:
                 assert time.monotonic() < deadline, "make run did not serve in time"
                 time.sleep(0.5)
 
-    def stop(self) -> int:
-        """Press Ctrl-C; return the exit code."""
+    def stop(self, signum: int = signal.SIGINT) -> int:
+        """Press Ctrl-C (or send ``signum``, e.g. SIGTERM); return the exit code."""
         if self.process is None or self.process.poll() is not None:
             return self.process.returncode if self.process else 0
-        self.process.send_signal(signal.SIGINT)
+        self.process.send_signal(signum)
         try:
             return self.process.wait(60)
         except subprocess.TimeoutExpired:

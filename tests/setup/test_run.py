@@ -1,12 +1,21 @@
-"""``make run``'s script creates the site once, serves it, stops on Ctrl-C."""
+"""``make run``'s script creates the site once, serves it, stops on Ctrl-C or TERM."""
+
+from pathlib import Path
+from ZODB.fsIndex import fsIndex
 
 import configparser
 import pytest
 import requests
+import signal
+import socket
+import subprocess
+import time
 import waitress.adjustments
 
 
-pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+slow = pytest.mark.slow
 
 
 def installed_addons(site) -> dict[str, bool]:
@@ -20,27 +29,76 @@ def installed_addons(site) -> dict[str, bool]:
     return {item["id"]: item["is_installed"] for item in response.json()["items"]}
 
 
+def index_is_current(var: Path) -> bool:
+    """Whether ``Data.fs.index`` was written when the storage was closed."""
+    data = var / "filestorage" / "Data.fs"
+    index = fsIndex.load(str(data) + ".index")
+    return int(index["pos"]) == data.stat().st_size
+
+
+def add_folder(site, folder_id: str) -> None:
+    response = requests.post(
+        site.url,
+        auth=site.auth,
+        headers={"Accept": "application/json"},
+        json={"@type": "Folder", "id": folder_id, "title": folder_id},
+        timeout=30,
+    )
+    response.raise_for_status()
+
+
+def has_item(site, item_id: str) -> bool:
+    response = requests.get(
+        f"{site.url}/{item_id}",
+        auth=site.auth,
+        headers={"Accept": "application/json"},
+        timeout=30,
+    )
+    return response.status_code == 200
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, run_sites):
-    """Start the site twice on the same data; collect what each run showed."""
+    """Start the site three times on the same data; collect what each run showed.
+
+    The first run is stopped with Ctrl-C, the second, after a write, with
+    SIGTERM (as systemd, supervisord or a container runtime stop it), the
+    third again with Ctrl-C.
+    """
     site = run_sites(tmp_path_factory.mktemp("run"), admin_password="s3cret")
+    var = site.directory / "var"
+    pid_file = var / "Z4.pid"
     results = []
-    for _ in range(2):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGINT):
         site.start()
         try:
             addons = installed_addons(site)
+            pid_file_while_serving = pid_file.exists()
+            found_written = has_item(site, "written-before-term")
+            if signum == signal.SIGTERM:
+                add_folder(site, "written-before-term")
         finally:
-            returncode = site.stop()
+            returncode = site.stop(signum)
         results.append(
-            {"addons": addons, "returncode": returncode, "output": site.output()}
+            {
+                "addons": addons,
+                "returncode": returncode,
+                "output": site.output(),
+                "port": site.port,
+                "pid_file_while_serving": pid_file_while_serving,
+                "pid_file_left": pid_file.exists(),
+                "found_written": found_written,
+                "index_is_current": index_is_current(var),
+            }
         )
     return {
         "results": results,
-        "var": site.directory / "var",
+        "var": var,
         "etc": site.directory / "instance" / "etc",
     }
 
 
+@slow
 def test_first_run_creates_site_with_addon(runs):
     first = runs["results"][0]
     assert "Created Plone site 'Plone'" in first["output"]
@@ -48,10 +106,12 @@ def test_first_run_creates_site_with_addon(runs):
     assert first["addons"]["plone.restapi"] is True
 
 
+@slow
 def test_credentials_printed(runs):
     assert "Admin login: admin:s3cret" in runs["results"][0]["output"]
 
 
+@slow
 def test_second_run_reuses_site(runs):
     second = runs["results"][1]
     assert "Using existing Plone site 'Plone'" in second["output"]
@@ -59,15 +119,47 @@ def test_second_run_reuses_site(runs):
     assert second["addons"]["collective.tusupload"] is True
 
 
+@slow
 def test_ctrl_c_stops_cleanly(runs):
-    assert [run["returncode"] for run in runs["results"]] == [0, 0]
+    first, _, third = runs["results"]
+    assert [first["returncode"], third["returncode"]] == [0, 0]
+    assert first["pid_file_while_serving"]
+    assert not first["pid_file_left"]
+    assert first["index_is_current"]
+    assert "Ignoring index" not in runs["results"][1]["output"]
 
 
+@slow
+def test_term_stops_like_ctrl_c(runs):
+    term = runs["results"][1]
+    assert term["returncode"] == 0
+    assert term["pid_file_while_serving"]
+    assert not term["pid_file_left"]
+
+
+@slow
+def test_term_saves_the_data_and_its_index(runs):
+    assert runs["results"][1]["index_is_current"]
+    after_term = runs["results"][2]
+    assert after_term["found_written"]
+    assert "Ignoring index" not in after_term["output"]
+    assert "Traceback" not in after_term["output"]
+
+
+@slow
+def test_advertises_localhost(runs):
+    """Plone serves 127.0.0.1 unthemed by default; localhost is themed."""
+    first = runs["results"][0]
+    assert f"Plone site:  http://localhost:{first['port']}/Plone" in first["output"]
+
+
+@slow
 def test_embedded_zodb_with_blobs(runs):
     assert (runs["var"] / "filestorage" / "Data.fs").is_file()
     assert (runs["var"] / "blobstorage").is_dir()
 
 
+@slow
 def test_waitress_reads_request_bodies_in_large_blocks(runs):
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(runs["etc"] / "zope.ini")
@@ -77,3 +169,32 @@ def test_waitress_reads_request_bodies_in_large_blocks(runs):
     adjustments = waitress.adjustments.Adjustments(**server)
     assert adjustments.recv_bytes == 1 << 20
     assert adjustments.max_request_body_size >= 1 << 40
+
+
+def test_busy_port_is_reported_in_one_line_at_once(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        started = time.monotonic()
+        process = subprocess.run(
+            [str(ROOT / "scripts" / "run.sh")],
+            cwd=ROOT,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "PORT": str(port),
+                "INSTANCE_DIR": str(tmp_path / "instance"),
+                "VAR_DIR": str(tmp_path / "var"),
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert process.returncode != 0
+    assert time.monotonic() - started < 10
+    assert process.stdout == ""
+    assert process.stderr.splitlines() == [
+        f"port {port} on 127.0.0.1 is in use; set another PORT"
+        f" (make run PORT={port + 1})"
+    ]
+    assert not (tmp_path / "instance").exists()
