@@ -12,6 +12,11 @@ from collective.tusupload.core.protocol import TusRequest
 from collective.tusupload.core.protocol import TusResponse
 from typing import Any
 from typing import BinaryIO
+from urllib.parse import quote
+
+
+#: Characters webob leaves unescaped in a request path.
+_PATH_SAFE = "/~!$&'()*+,;=:@"
 
 
 class WebobAdapter:
@@ -54,7 +59,14 @@ class WebobAdapter:
 
     @property
     def url(self) -> str:
-        return self.req.path_url
+        """The request URL without query string, as ``request.path_url`` gives it.
+
+        Built from the path's bytes: ``path_url`` decodes the path as UTF-8
+        and raises for a path such as ``/files/%ff%fe``. Here such bytes stay
+        escaped, and the core answers the upload id they make with 404.
+        """
+        raw_path = self.req.environ.get("PATH_INFO", "").encode("latin-1")
+        return self.req.application_url + quote(raw_path, safe=_PATH_SAFE)
 
     @property
     def valid(self) -> bool:
