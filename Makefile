@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
 UV_VERSION := $(shell sed -n 's/^uv==//p' constraints.txt)
+# Two stamps: `make run` needs only the runtime (Plone and the add-on);
+# tests, lint and docs need the test and dev extras as well.
+INSTALLED_RUN := $(VENV)/.installed-run
 INSTALLED := $(VENV)/.installed
 JS_CLIENTS := tests/clients/js
 PYTEST_ARGS ?=
@@ -19,12 +22,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
+$(INSTALLED_RUN): $(BIN)/python constraints.txt setup.py
+	$(UV) pip install --python $(BIN)/python --constraint constraints.txt Plone -e .
+	touch $(INSTALLED_RUN)
+
 $(INSTALLED): $(BIN)/python constraints.txt setup.py
 	$(UV) pip install --python $(BIN)/python --constraint constraints.txt Plone -e ".[test,dev]"
-	touch $(INSTALLED)
+	touch $(INSTALLED) $(INSTALLED_RUN)
 
 .PHONY: install
-install: $(INSTALLED) ## Create .venv with the pinned Plone stack and the add-on (editable)
+install: $(INSTALLED) ## Create .venv with the pinned Plone stack, the add-on (editable) and the test and dev tools
 
 .PHONY: pins
 pins: $(BIN)/python ## Regenerate constraints.txt and versions.cfg from requirements/pins.in
@@ -32,7 +39,7 @@ pins: $(BIN)/python ## Regenerate constraints.txt and versions.cfg from requirem
 	$(BIN)/python scripts/compile_pins.py
 
 .PHONY: run
-run: $(INSTALLED) ## Serve a Plone site with the add-on on http://127.0.0.1:8080/Plone
+run: $(INSTALLED_RUN) ## Serve a Plone site with the add-on on http://localhost:8080/Plone (PORT=...)
 	scripts/run.sh
 
 $(JS_CLIENTS)/node_modules: $(JS_CLIENTS)/package-lock.json
@@ -45,7 +52,11 @@ js: ## Rebuild the upload page's bundle in src/.../browser/static (needs Node)
 
 .PHONY: test-deps
 test-deps: $(INSTALLED)
-	@if [ -f $(JS_CLIENTS)/package-lock.json ]; then $(MAKE) --no-print-directory $(JS_CLIENTS)/node_modules; fi
+	@if ! command -v npm > /dev/null; then \
+		echo "npm not found: skipping $(JS_CLIENTS) (npm ci); the tus-js-client tests will be skipped"; \
+	elif [ -f $(JS_CLIENTS)/package-lock.json ]; then \
+		$(MAKE) --no-print-directory $(JS_CLIENTS)/node_modules; \
+	fi
 
 .PHONY: test
 test: test-deps ## Run the whole test suite
