@@ -27,8 +27,8 @@ CHUNK = 256 * 1024
 pytestmark = [
     pytest.mark.clients,
     pytest.mark.skipif(
-        shutil.which("node") is None or shutil.which("npm") is None,
-        reason="node and npm are needed",
+        shutil.which("node") is None,
+        reason="node is not installed (Node.js runs tus-js-client)",
     ),
 ]
 
@@ -37,6 +37,10 @@ pytestmark = [
 def node_modules():
     """Install the pinned tus-js-client (``npm ci``) unless already there."""
     if not os.path.isdir(os.path.join(JS_DIR, "node_modules", "tus-js-client")):
+        if shutil.which("npm") is None:
+            pytest.skip(
+                "npm is not installed and tests/clients/js/node_modules is missing"
+            )
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund"],
             cwd=JS_DIR,
