@@ -101,6 +101,27 @@ class ChecksumMismatch(TusError):
     message = "checksum mismatch"
 
 
+class InsufficientStorage(TusError):
+    """The disk (or the quota) of the store is full (507)."""
+
+    status = 507
+    message = (
+        "the server's disk is full: the data of this request was not stored; "
+        "try again later"
+    )
+
+
+class ServiceUnavailable(TusError):
+    """The server is misconfigured and can't take uploads now (503).
+
+    Not the client's fault: the message says what the site's administrator
+    has to fix.
+    """
+
+    status = 503
+    message = "uploads are not possible on this server right now"
+
+
 class HookRefused(TusError):
     """A host hook refuses the request with a status of its choice."""
 
