@@ -25,6 +25,17 @@ class TestGetSettings:
         api.portal.set_registry_record("collective.tusupload.max_upload_size", 0)
         assert get_settings().max_size is None
 
+    def test_per_user_limits_of_unfinished_uploads(self, portal):
+        settings = get_settings()
+        assert settings.max_pending_size == 20480 * MIB
+        assert settings.max_pending_uploads == 50
+
+    def test_zero_per_user_limits_mean_no_limit(self, portal):
+        api.portal.set_registry_record("collective.tusupload.max_pending_size", 0)
+        api.portal.set_registry_record("collective.tusupload.max_pending_uploads", 0)
+        settings = get_settings()
+        assert (settings.max_pending_size, settings.max_pending_uploads) == (None, None)
+
     def test_configured_directory_wins(self, portal, tmp_path):
         api.portal.set_registry_record("collective.tusupload.tmp_dir", str(tmp_path))
         assert get_settings().directory == str(tmp_path)

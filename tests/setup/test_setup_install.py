@@ -14,7 +14,7 @@ class TestSetupInstall:
         assert ICollectiveTusuploadLayer in browser_layers
 
     def test_latest_version(self, profile_last_version, package_name):
-        assert profile_last_version(f"{package_name}:default") == "1000"
+        assert profile_last_version(f"{package_name}:default") == "1001"
 
     def test_restapi_installed_as_dependency(self, installer):
         assert installer.is_product_installed("plone.restapi") is True
@@ -66,6 +66,8 @@ class TestSetupRegistry:
             ("allowed_mime_types", []),
             ("chunk_size", 8),
             ("cleanup_interval", 3600),
+            ("max_pending_size", 20480),
+            ("max_pending_uploads", 50),
         ],
     )
     def test_record_default(self, portal, name, expected):

@@ -1,8 +1,10 @@
 """Browser layer, settings schema and events of collective.tusupload."""
 
 from collective.tusupload import _
+from collective.tusupload.core.disk import directory_problem
 from zope import schema
 from zope.interface import Interface
+from zope.interface import Invalid
 from zope.publisher.interfaces.browser import IDefaultBrowserLayer
 
 
@@ -11,6 +13,28 @@ REGISTRY_PREFIX = "collective.tusupload"
 
 class ICollectiveTusuploadLayer(IDefaultBrowserLayer):
     """Marker interface for the browser layer of collective.tusupload."""
+
+
+def usable_upload_directory(value: str | None) -> bool:
+    """Constraint of ``tmp_dir``: empty, or a directory uploads can be written to.
+
+    Creates the directory if it is missing (see
+    :func:`~collective.tusupload.core.disk.directory_problem`).
+
+    :raises Invalid: with the reason in words, which the control panel and
+        ``@controlpanels`` show.
+    """
+    path = (value or "").strip()
+    if not path:
+        return True
+    problem = directory_problem(path)
+    if problem is not None:
+        raise Invalid(
+            f"The upload directory {path} can't be used: {problem}. Give a "
+            "directory the Zope process can create and write to, or leave "
+            "the field empty for the default."
+        )
+    return True
 
 
 class ITusUploadSettings(Interface):
@@ -23,6 +47,28 @@ class ITusUploadSettings(Interface):
             "0 means no limit."
         ),
         default=10240,
+        min=0,
+        required=True,
+    )
+
+    max_pending_size = schema.Int(
+        title=_("Unfinished uploads per user: total size (MiB)"),
+        description=_(
+            "A user whose unfinished uploads add up to more than this can't "
+            "start another one until some finish, are deleted or expire. "
+            "Keeps one user from filling the disk. 0 means no limit."
+        ),
+        default=20480,
+        min=0,
+        required=True,
+    )
+
+    max_pending_uploads = schema.Int(
+        title=_("Unfinished uploads per user: number"),
+        description=_(
+            "How many unfinished uploads one user may have at a time. 0 means no limit."
+        ),
+        default=50,
         min=0,
         required=True,
     )
@@ -44,10 +90,12 @@ class ITusUploadSettings(Interface):
             "Where unfinished uploads are kept. Every Zope instance of the site "
             "must see the same directory. Empty means the directory named by "
             "the environment variable TUSUPLOAD_TMP_DIR, else 'tusupload' in "
-            "the instance's var directory."
+            "the instance's var directory. It is created if missing and must "
+            "be writable by Zope."
         ),
         default="",
         required=False,
+        constraint=usable_upload_directory,
     )
 
     allowed_mime_types = schema.List(

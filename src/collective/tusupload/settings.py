@@ -18,7 +18,11 @@ FSYNC_ENVIRONMENT_VARIABLE = "TUSUPLOAD_FSYNC"
 
 @dataclass(frozen=True)
 class UploadSettings:
-    """Settings in the units the code needs (bytes, seconds, a path)."""
+    """Settings in the units the code needs (bytes, seconds, a path).
+
+    ``max_pending_size`` and ``max_pending_uploads`` limit one user's
+    unfinished uploads (bytes, number); None means no limit.
+    """
 
     max_size: int | None
     expiry: int
@@ -27,6 +31,8 @@ class UploadSettings:
     chunk_size: int
     cleanup_interval: int
     fsync: bool = False
+    max_pending_size: int | None = None
+    max_pending_uploads: int | None = None
 
     def allows_mime_type(self, mime_type: str | None) -> bool:
         """Whether ``mime_type`` matches the allowed list (empty allows all).
@@ -94,6 +100,7 @@ def get_settings() -> UploadSettings:
     """Read the current settings from the site's registry."""
     registry = queryUtility(IRegistry)
     max_size_mib = _record(registry, "max_upload_size")
+    max_pending_mib = _record(registry, "max_pending_size")
     return UploadSettings(
         max_size=max_size_mib * MIB if max_size_mib else None,
         expiry=_record(registry, "upload_expiry"),
@@ -102,4 +109,6 @@ def get_settings() -> UploadSettings:
         chunk_size=_record(registry, "chunk_size") * MIB,
         cleanup_interval=_record(registry, "cleanup_interval"),
         fsync=fsync_from_environment(),
+        max_pending_size=max_pending_mib * MIB if max_pending_mib else None,
+        max_pending_uploads=_record(registry, "max_pending_uploads") or None,
     )
