@@ -2,9 +2,12 @@
 
 Only for holders of "collective.tusupload: Manage uploads". This page is the
 one place where an upload can be removed by someone other than its owner.
+When the upload directory can't be used, the page says why instead of
+failing.
 """
 
 from collective.tusupload import _
+from collective.tusupload.core.errors import ServiceUnavailable
 from collective.tusupload.core.store import is_valid_upload_id
 from collective.tusupload.uploads import delete_pending
 from collective.tusupload.uploads import list_pending
@@ -23,6 +26,9 @@ class PendingUploadsView(BrowserView):
 
     index = ViewPageTemplateFile("templates/pending.pt")
 
+    #: Why the uploads can't be listed (an unusable upload directory), if so.
+    problem: str | None = None
+
     def __call__(self):
         if self.request.method == "POST":
             return self.delete()
@@ -34,8 +40,12 @@ class PendingUploadsView(BrowserView):
         upload_id = safe_text(self.request.form.get("upload_id", ""))
         if not is_valid_upload_id(upload_id):
             raise BadRequest("no such upload")
-        delete_pending(upload_id)
-        IStatusMessage(self.request).add(_("The upload was deleted."), type="info")
+        try:
+            delete_pending(upload_id)
+        except ServiceUnavailable as error:
+            IStatusMessage(self.request).add(error.message, type="error")
+        else:
+            IStatusMessage(self.request).add(_("The upload was deleted."), type="info")
         self.request.response.redirect(self.url())
         return ""
 
@@ -45,8 +55,13 @@ class PendingUploadsView(BrowserView):
     def uploads(self) -> list[dict]:
         """The rows of the table, oldest expiry first."""
         site_path = "/".join(self.context.getPhysicalPath())
+        try:
+            pending = list_pending(site_path)
+        except ServiceUnavailable as error:
+            self.problem = error.message
+            return []
         rows = []
-        for upload in list_pending(site_path):
+        for upload in pending:
             progress = upload.progress
             rows.append(
                 {
