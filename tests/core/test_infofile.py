@@ -14,7 +14,7 @@ UPLOAD_ID = "ab" * 16
 
 
 def make_info(offset=0, **values):
-    return UploadInfo(id=UPLOAD_ID, length=1 << 40, offset=offset, **values)
+    return UploadInfo(id=UPLOAD_ID, length=1 << 20, offset=offset, **values)
 
 
 def new_store(directory, *, fsync=False):
