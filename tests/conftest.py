@@ -59,8 +59,10 @@ class RunSite:
         self.env.pop("TUSUPLOAD_TMP_DIR", None)
         self.process = None
 
-    def start(self, timeout: float = 180) -> "RunSite":
-        self.port = free_port()
+    def start(self, timeout: float = 180, *, keep_port: bool = False) -> "RunSite":
+        """Start the site; on a new free port unless ``keep_port`` (a restart)."""
+        if not keep_port:
+            self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/Plone"
         self.env["PORT"] = str(self.port)
         with open(self.log, "w") as log:

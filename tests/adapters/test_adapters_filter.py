@@ -124,9 +124,17 @@ def test_finished_upload_is_handed_on_with_its_path(tus_filter, app, tmp_path):
     assert environ["tus.upload_length"] == 10
     assert handed["body"] == environ["tus.filepath"].encode()  # as the original tus did
     assert handed["file_there"]
-    # Once the app answered, the upload is gone.
-    assert call(tus_filter, location, "HEAD", **TUS).status_int == 404
-    assert not os.listdir(tmp_path / "uploads")
+    # Once the app answered, the data is gone; a small record still
+    # answers a client whose reply was lost, without calling the app again.
+    head = call(tus_filter, location, "HEAD", **TUS)
+    assert (head.status_int, head.headers["Upload-Offset"]) == (200, "10")
+    left = set(os.listdir(tmp_path / "uploads"))
+    assert left <= {f"{upload_id}.info", f"{upload_id}.lock"}
+    replay = call(
+        tus_filter, location, "PATCH", b"world", **OCTETS, **{"Upload-Offset": "5"}
+    )
+    assert (replay.status_int, replay.headers["Upload-Offset"]) == (204, "10")
+    assert len(app.calls) == 1
 
 
 def test_send_file_hands_on_the_file_itself(app, tmp_path):
@@ -177,12 +185,16 @@ def test_app_failure_leaves_the_last_chunk_retryable(tmp_path):
         ).status_int
         == 500
     )
+    # Not acknowledged: the client resumes where the last chunk began.
+    head = call(tus_filter, location, "HEAD", **TUS)
+    assert head.headers["Upload-Offset"] == "0"
     failing.status = "200 OK"
     retry = call(
         tus_filter, location, "PATCH", b"data", **OCTETS, **{"Upload-Offset": "0"}
     )
     assert retry.status_int == 200
     assert len(failing.calls) == 2
+    assert call(tus_filter, location, "HEAD", **TUS).headers["Upload-Offset"] == "4"
 
 
 def test_concatenated_upload_is_handed_on_once(tus_filter, app):
@@ -209,6 +221,11 @@ def test_concatenated_upload_is_handed_on_once(tus_filter, app):
     assert handed["environ"]["tus.upload_length"] == 7
     for location in partials:  # the partials went with the final upload
         assert call(tus_filter, location, "HEAD", **TUS).status_int == 404
+    # tus: after a successful concatenation, HEAD reports offset = length.
+    final = call(tus_filter, response.headers["Location"], "HEAD", **TUS)
+    assert final.status_int == 200
+    assert final.headers["Upload-Offset"] == final.headers["Upload-Length"] == "7"
+    assert final.headers["Upload-Concat"] == "final;" + " ".join(partials)
 
 
 def test_upload_path_root_serves_everything(app, tmp_path):

@@ -187,11 +187,14 @@ def test_js_parallel_uploads_are_concatenated(node_modules, server, source):
     assert summary["size"] == SIZE
     assert summary["sha256"] == sha256_of(source)
     # The three partial uploads go with the final one, once the filter has
-    # closed the response (which may be just after the client got it).
+    # closed the response (which may be just after the client got it); the
+    # final upload's record stays, without data, to answer HEAD.
+    final = f"{upload_id_of(success['url'])}.info"
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and info_files(server.upload_dir):
+    while time.monotonic() < deadline and info_files(server.upload_dir) != [final]:
         time.sleep(0.05)
-    assert info_files(server.upload_dir) == []
+    assert info_files(server.upload_dir) == [final]
+    assert not [name for name in os.listdir(server.upload_dir) if ".data" in name]
 
 
 def test_js_upload_data_during_creation(node_modules, server, source):

@@ -58,7 +58,7 @@ def test_partial_completion_does_not_call_after_finish(store, clock, client_for)
     finished = []
 
     class Recorder(Hooks):
-        def after_finish(self, request, info):
+        def after_finish(self, request, info, finishing):
             finished.append(info.is_final)
 
     client = client_for(Handler(store, clock=clock, hooks=Recorder()))

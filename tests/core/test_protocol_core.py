@@ -265,7 +265,7 @@ def test_unexpected_exceptions_propagate(store, clock, client_for):
         pass
 
     class RaisingHooks(Hooks):
-        def after_finish(self, request, info):
+        def after_finish(self, request, info, finishing):
             raise ConflictError()
 
     client = client_for(Handler(store, clock=clock, hooks=RaisingHooks()))

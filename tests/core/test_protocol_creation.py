@@ -90,7 +90,7 @@ def test_zero_length_upload_is_complete_at_creation(store, clock, client_for):
     finished = []
 
     class Recorder(Hooks):
-        def after_finish(self, request, info):
+        def after_finish(self, request, info, finishing):
             finished.append(info.id)
 
     client = client_for(Handler(store, clock=clock, hooks=Recorder()))

@@ -2,7 +2,6 @@
 
 from collective.tusupload.core import Handler
 from collective.tusupload.core import Hooks
-from collective.tusupload.core import TusResponse
 
 import pytest
 
@@ -221,13 +220,25 @@ def test_creation_with_upload_reads_in_bounded_blocks(make_client):
 
 
 class RecordingHooks(Hooks):
-    def __init__(self, response=None):
+    def __init__(self, content=None):
         self.finished = []
-        self.response = response
+        self.content = content
 
-    def after_finish(self, request, info):
+    def after_finish(self, request, info, finishing):
         self.finished.append((info.id, info.offset))
-        return self.response
+        return self.content
+
+
+class DeferringHooks(Hooks):
+    """A host that commits later, like a Zope transaction or a WSGI app."""
+
+    def __init__(self):
+        self.pending = []
+
+    def after_finish(self, request, info, finishing):
+        finishing.defer()
+        self.pending.append(finishing)
+        return {"url": f"http://x/{info.id}"}
 
 
 def test_after_finish_runs_once_when_complete(store, clock, client_for):
@@ -238,53 +249,109 @@ def test_after_finish_runs_once_when_complete(store, clock, client_for):
     assert hooks.finished == []
     client.patch(upload_id, 2, b"cd")
     assert hooks.finished == [(upload_id, 4)]
-    assert client.patch(upload_id, 2, b"cd").status == 409
+    assert client.patch(upload_id, 1, b"cd").status == 409
     assert client.patch(upload_id, 4, b"").status == 204
+    assert client.patch(upload_id, 2, b"cd").status == 204
     assert hooks.finished == [(upload_id, 4)]
     assert store.get_info(upload_id).finished
 
 
-def test_after_finish_response_replaces_default(store, clock, client_for):
-    reply = TusResponse(
-        status=200, headers={"Location": "http://x/doc"}, body=b'{"ok": 1}'
-    )
-    client = client_for(Handler(store, clock=clock, hooks=RecordingHooks(reply)))
+def test_final_reply_is_204_with_the_content_url(store, clock, client_for):
+    hooks = RecordingHooks({"url": "http://x/doc"})
+    client = client_for(Handler(store, clock=clock, hooks=hooks))
     upload_id = client.create(2)
     response = client.patch(upload_id, 0, b"ab")
-    assert response.status == 200
-    assert response.body == b'{"ok": 1}'
-    assert response.headers["Location"] == "http://x/doc"
+    assert response.status == 204
+    assert response.body == b""
+    assert response.headers["Content-Location"] == "http://x/doc"
     assert response.headers["Upload-Offset"] == "2"
     assert response.headers["Tus-Resumable"] == "1.0.0"
 
 
-def test_replay_finish_leaves_marking_to_the_host(store, clock, client_for):
-    hooks = RecordingHooks()
-    client = client_for(Handler(store, clock=clock, hooks=hooks, replay_finish=True))
+def test_finished_upload_answers_head_and_replays_until_it_expires(
+    store, clock, client_for
+):
+    hooks = RecordingHooks({"url": "http://x/doc"})
+    client = client_for(Handler(store, clock=clock, hooks=hooks, expiry=60))
     upload_id = client.create(4)
     client.patch(upload_id, 0, b"ab")
     client.patch(upload_id, 2, b"cd")
-    assert not store.get_info(upload_id).finished
-    # Zope retried the request after a ConflictError: the same final chunk again.
-    response = client.patch(upload_id, 2, b"cd")
-    assert response.status == 204
-    assert hooks.finished == [(upload_id, 4), (upload_id, 4)]
-    assert store.get_info(upload_id).offset == 4
-    client.handler.mark_finished(upload_id)
-    assert store.get_info(upload_id).finished
-    assert client.patch(upload_id, 2, b"cd").status == 409
-    assert len(hooks.finished) == 2
-
-
-def test_replay_finish_does_not_replay_other_stale_chunks(store, clock, client_for):
-    hooks = RecordingHooks()
-    client = client_for(Handler(store, clock=clock, hooks=hooks, replay_finish=True))
-    upload_id = client.create(4)
-    client.patch(upload_id, 0, b"ab")
-    client.patch(upload_id, 2, b"cd")
-    assert client.patch(upload_id, 0, b"ab").status == 409
-    assert client.patch(upload_id, 1, b"bcd", content_length=None).status == 409
+    head = client.head(upload_id)
+    assert head.status == 200
+    assert head.body == b""
+    assert (head.headers["Upload-Offset"], head.headers["Upload-Length"]) == ("4", "4")
+    assert head.headers["Content-Location"] == "http://x/doc"
+    assert head.headers["Cache-Control"] == "no-store"
+    for offset, chunk in ((2, b"cd"), (4, b"")):
+        replay = client.patch(upload_id, offset, chunk)
+        assert replay.status == 204
+        assert replay.headers["Content-Location"] == "http://x/doc"
     assert len(hooks.finished) == 1
+    clock.now += 61
+    assert client.head(upload_id).status == 410
+
+
+def test_deferred_finish_acknowledges_nothing_until_committed(store, clock, client_for):
+    hooks = DeferringHooks()
+    client = client_for(Handler(store, clock=clock, hooks=hooks))
+    upload_id = client.create(4)
+    client.patch(upload_id, 0, b"ab")
+    assert client.patch(upload_id, 2, b"cd").status == 204
+    # The host has not committed: the last chunk is not acknowledged, and
+    # the upload stays locked against a concurrent retry.
+    assert client.head(upload_id).headers["Upload-Offset"] == "2"
+    assert client.patch(upload_id, 2, b"cd").status == 423
+    hooks.pending.pop().commit({"url": "http://x/doc"})
+    head = client.head(upload_id)
+    assert head.headers["Upload-Offset"] == "4"
+    assert head.headers["Content-Location"] == "http://x/doc"
+    assert not store.has_data(upload_id)
+    assert client.patch(upload_id, 2, b"cd").status == 204
+    assert hooks.pending == []
+
+
+def test_aborted_finish_is_finished_by_the_retried_last_chunk(store, clock, client_for):
+    hooks = DeferringHooks()
+    client = client_for(Handler(store, clock=clock, hooks=hooks))
+    upload_id = client.create(4)
+    client.patch(upload_id, 0, b"ab")
+    client.patch(upload_id, 2, b"cd")
+    hooks.pending.pop().abort()
+    head = client.head(upload_id)
+    assert head.headers["Upload-Offset"] == "2"
+    assert "Content-Location" not in head.headers
+    assert client.patch(upload_id, 4, b"").status == 409
+    assert client.patch(upload_id, 2, b"cd").status == 204
+    hooks.pending.pop().commit({})
+    assert store.get_info(upload_id).finished
+
+
+def test_finish_the_host_took_before_a_crash_is_found_not_repeated(
+    store, clock, client_for
+):
+    taken = {}
+
+    class RecordingHost(DeferringHooks):
+        def find_finished(self, request, info):
+            return taken.get(info.id)
+
+    hooks = RecordingHost()
+    client = client_for(Handler(store, clock=clock, hooks=hooks))
+    upload_id = client.create(4)
+    client.patch(upload_id, 0, b"ab")
+    client.patch(upload_id, 2, b"cd")
+    # The host committed its content, then died before recording it.
+    taken[upload_id] = {"url": "http://x/doc"}
+    hooks.pending.pop().lease.release()
+    head = client.head(upload_id)
+    assert head.headers["Upload-Offset"] == "4"
+    assert head.headers["Content-Location"] == "http://x/doc"
+    assert not store.get_info(upload_id).finished  # HEAD changed nothing
+    replay = client.patch(upload_id, 2, b"cd")
+    assert replay.status == 204
+    assert replay.headers["Content-Location"] == "http://x/doc"
+    assert hooks.pending == []
+    assert store.get_info(upload_id).finished
 
 
 def test_after_finish_failure_leaves_upload_unfinished_and_retry_finishes(
@@ -295,7 +362,7 @@ def test_after_finish_failure_leaves_upload_unfinished_and_retry_finishes(
     class FlakyHooks(Hooks):
         calls = 0
 
-        def after_finish(self, request, info):
+        def after_finish(self, request, info, finishing):
             self.calls += 1
             if self.calls == 1:
                 raise HookRefused(403, "not allowed here")
@@ -305,6 +372,7 @@ def test_after_finish_failure_leaves_upload_unfinished_and_retry_finishes(
     upload_id = client.create(2)
     assert client.patch(upload_id, 0, b"ab").status == 403
     assert not store.get_info(upload_id).finished
+    assert client.head(upload_id).headers["Upload-Offset"] == "0"
     assert client.patch(upload_id, 0, b"ab").status == 204
     assert store.get_info(upload_id).finished
 

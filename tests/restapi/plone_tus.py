@@ -14,6 +14,7 @@ import transaction
 PASSWORD = "secret-password-1"
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = "application/offset+octet-stream"
+PREFER = {"Prefer": "return=representation"}
 USERS = {
     "alice": ["Contributor"],
     "bob": ["Contributor"],
@@ -70,15 +71,23 @@ class Client:
     def delete(self, url, **kwargs):
         return self.session.delete(url, timeout=30, **kwargs)
 
-    def upload(self, payload: bytes, *, chunk=None, **meta):
-        """Create and send ``payload``; return the last response."""
+    def upload(self, payload: bytes, *, chunk=None, representation=True, **meta):
+        """Create and send ``payload``; return the last response.
+
+        :param representation: ask for the content's JSON in the final reply
+            (``Prefer: return=representation``: 200 with a body, not 204).
+        """
         created = self.create(len(payload), **meta)
         assert created.status_code == 201, created.text
         url = created.headers["Location"]
         chunk = chunk or len(payload) or 1
         response = created
         for offset in range(0, len(payload), chunk):
-            response = self.patch(url, payload[offset : offset + chunk], offset)
+            last = offset + chunk >= len(payload)
+            headers = PREFER if last and representation else None
+            response = self.patch(
+                url, payload[offset : offset + chunk], offset, headers=headers
+            )
             assert response.status_code in (200, 204), response.text
         return response
 

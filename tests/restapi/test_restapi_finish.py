@@ -5,6 +5,7 @@ from plone_tus import client_for
 from plone_tus import download
 from plone_tus import objects_in
 from plone_tus import PASSWORD
+from plone_tus import PREFER
 from ZODB.POSException import ConflictError
 from zope.component import getGlobalSiteManager
 from zope.lifecycleevent.interfaces import IObjectAddedEvent
@@ -41,14 +42,18 @@ class TestConflictRetry:
         url = alice.create(len(PAYLOAD), filename="retry.bin").headers["Location"]
         assert alice.patch(url, PAYLOAD[:10000], 0).status_code == 204
         response = alice.patch(url, PAYLOAD[10000:], 10000)
-        assert response.status_code == 200, response.text
+        assert response.status_code == 204, response.text
         # Zope retried the request: the subscriber ran twice, once in vain.
         assert conflict_once == ["retry.bin", "retry.bin"]
         assert objects_in(site) == ["report", "retry.bin"]
         assert download(response.headers["Location"]) == PAYLOAD
-        assert alice.head(url).status_code == 404
+        # The data went; the finished upload's record answers HEAD.
+        head = alice.head(url)
+        assert head.status_code == 200
+        assert head.headers["Upload-Offset"] == str(len(PAYLOAD))
+        assert head.headers["Content-Location"] == response.headers["Location"]
         assert list(upload_dir.glob("*.data")) == []
-        assert list(upload_dir.glob("*.info")) == []
+        assert len(list(upload_dir.glob("*.info"))) == 1
 
     def test_post_retried_by_zope_leaves_no_orphan(
         self, site, alice, upload_dir, conflict_once
@@ -56,8 +61,10 @@ class TestConflictRetry:
         response = alice.create(len(PAYLOAD), data=PAYLOAD, filename="once.bin")
         assert response.status_code == 201, response.text
         assert objects_in(site) == ["once.bin", "report"]
-        assert download(response.headers["Location"]) == PAYLOAD
+        assert download(response.headers["Content-Location"]) == PAYLOAD
         assert list(upload_dir.glob("*.data")) == []
+        # One record: the retried POST's upload; the first attempt's is gone.
+        assert len(list(upload_dir.glob("*.info"))) == 1
 
 
 class TestReplace:
@@ -77,8 +84,9 @@ class TestReplace:
         assert upload_url.startswith(f"{report_url}/@tus-upload/")
         assert alice.head(upload_url).headers["Upload-Offset"] == "0"
         alice.patch(upload_url, PAYLOAD[:5000], 0)
-        response = alice.patch(upload_url, PAYLOAD[5000:], 5000)
+        response = alice.patch(upload_url, PAYLOAD[5000:], 5000, headers=PREFER)
         assert response.status_code == 200, response.text
+        assert response.headers["Preference-Applied"] == "return=representation"
         assert response.headers["Location"] == report_url
         assert response.json()["@type"] == "File"
         assert response.json()["size"] == len(PAYLOAD)

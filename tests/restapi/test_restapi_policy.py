@@ -174,7 +174,7 @@ class TestAuthMatrix:
         bob.delete(upload_url)
         assert alice.head(upload_url).headers["Upload-Offset"] == "100"
         response = alice.patch(upload_url, PDF[100:], 100)
-        assert response.status_code == 200
+        assert response.status_code == 204
         assert download(response.headers["Location"]) == PDF
 
     def test_manager_may_upload_too(self, endpoint):
@@ -238,9 +238,12 @@ class TestCsrf:
         refused = client.patch(url, PDF, 0)
         assert refused.status_code == 403
         assert objects_in(site) == ["report"]
-        # The bytes stay; the same final PATCH with the token finishes it.
+        # Not acknowledged: HEAD says where the last chunk began.
+        head = client.head(url, headers={"X-CSRF-TOKEN": token})
+        assert head.headers["Upload-Offset"] == "0"
+        # The same final PATCH with the token finishes it.
         accepted = client.patch(url, PDF, 0, headers={"X-CSRF-TOKEN": token})
-        assert accepted.status_code == 200, accepted.text
+        assert accepted.status_code == 204, accepted.text
         assert download(accepted.headers["Location"]) == PDF
 
     def test_basic_auth_needs_no_token(self, alice):

@@ -5,6 +5,7 @@ from plone import api
 from plone_tus import download
 from plone_tus import objects_in
 from plone_tus import OCTETS
+from plone_tus import PREFER
 from plone_tus import sha256
 
 import email.utils
@@ -83,10 +84,23 @@ class TestCreation:
     ):
         response = alice.create(len(PAYLOAD), data=PAYLOAD, filename="whole.bin")
         assert response.status_code == 201, response.text
-        assert response.headers["Location"] == f"{folder_url}/whole.bin"
+        # tus: Location is the upload; the content is in Content-Location.
+        assert response.headers["Location"].startswith(f"{folder_url}/@tus-upload/")
+        assert response.headers["Content-Location"] == f"{folder_url}/whole.bin"
         assert response.headers["Upload-Offset"] == str(len(PAYLOAD))
+        assert response.content == b""
+        assert download(response.headers["Content-Location"]) == PAYLOAD
+        head = alice.head(response.headers["Location"])
+        assert head.headers["Upload-Offset"] == str(len(PAYLOAD))
+
+    def test_creation_with_upload_may_ask_for_the_content(self, alice, folder_url):
+        response = alice.create(
+            len(PAYLOAD), data=PAYLOAD, filename="whole.bin", headers=PREFER
+        )
+        assert response.status_code == 201, response.text
+        assert response.headers["Preference-Applied"] == "return=representation"
+        assert response.json()["@id"] == f"{folder_url}/whole.bin"
         assert response.json()["size"] == len(PAYLOAD)
-        assert download(response.headers["Location"]) == PAYLOAD
 
     def test_creation_with_partial_upload(self, alice):
         response = alice.create(len(PAYLOAD), data=PAYLOAD[:1000], filename="a.bin")
@@ -96,7 +110,9 @@ class TestCreation:
         assert head.headers["Upload-Offset"] == "1000"
 
     def test_zero_length_upload_is_complete_at_creation(self, site, alice):
-        response = alice.create(0, filename="empty.txt", content_type="text/plain")
+        response = alice.create(
+            0, filename="empty.txt", content_type="text/plain", headers=PREFER
+        )
         assert response.status_code == 201, response.text
         assert response.json()["size"] == 0
         assert "empty.txt" in objects_in(site)
@@ -173,19 +189,28 @@ class TestHeadAndPatch:
         url = alice.create(len(PAYLOAD), filename="data.bin").headers["Location"]
         alice.patch(url, PAYLOAD[:5000], 0)
         response = alice.patch(url, PAYLOAD[5000:], 5000)
-        assert response.status_code == 200
+        # As plone.restapi's @tus-upload: 204, Location is the new content.
+        assert response.status_code == 204
+        assert response.content == b""
         assert response.headers["Location"] == f"{folder_url}/data.bin"
+        assert response.headers["Content-Location"] == f"{folder_url}/data.bin"
         assert response.headers["Upload-Offset"] == str(len(PAYLOAD))
+        assert sha256(download(response.headers["Location"])) == sha256(PAYLOAD)
+        # The data went; the finished upload's small record stays.
+        left = {name.suffix for name in upload_dir.iterdir()}
+        assert left <= {".info", ".lock"}
+
+    def test_final_patch_may_ask_for_the_content(self, alice, folder_url):
+        url = alice.create(len(PAYLOAD), filename="data.bin").headers["Location"]
+        response = alice.patch(url, PAYLOAD, 0, headers=PREFER)
+        assert response.status_code == 200
+        assert response.headers["Preference-Applied"] == "return=representation"
+        assert response.headers["Location"] == f"{folder_url}/data.bin"
         body = response.json()
         assert body["@id"] == f"{folder_url}/data.bin"
         assert body["@type"] == "File"
         assert body["size"] == len(PAYLOAD)
         assert len(body["UID"]) == 32
-        assert sha256(download(body["@id"])) == sha256(PAYLOAD)
-        assert alice.head(url).status_code == 404
-        assert [
-            name for name in upload_dir.iterdir() if not name.name.endswith(".lock")
-        ] == []
 
 
 class TestChecksum:
@@ -244,7 +269,7 @@ class TestDeferLength:
         response = alice.patch(
             url, PAYLOAD[100:], 100, headers={"Upload-Length": str(len(PAYLOAD))}
         )
-        assert response.status_code == 200, response.text
+        assert response.status_code == 204, response.text
         assert download(response.headers["Location"]) == PAYLOAD
 
     def test_length_may_not_change(self, alice):
@@ -276,9 +301,14 @@ class TestConcatenation:
             filename="joined.bin",
         )
         assert response.status_code == 201, response.text
-        assert response.json()["size"] == len(PAYLOAD)
-        assert download(response.headers["Location"]) == PAYLOAD
+        assert download(response.headers["Content-Location"]) == PAYLOAD
         assert alice.head(urls[0]).status_code == 404
+        # tus: after the concatenation, HEAD reports offset = length.
+        head = alice.head(response.headers["Location"])
+        assert head.headers["Upload-Offset"] == str(len(PAYLOAD))
+        assert head.headers["Upload-Length"] == str(len(PAYLOAD))
+        assert head.headers["Upload-Concat"] == "final;" + " ".join(urls)
+        assert head.content == b""
 
     def test_unfinished_partials_complete_later(self, site, alice):
         first = self.partials(alice, [PAYLOAD[:7000]])[0]
@@ -292,12 +322,15 @@ class TestConcatenation:
         assert final.status_code == 201
         final_url = final.headers["Location"]
         assert alice.patch(final_url, b"x", 0).status_code == 403
-        assert alice.head(final_url).headers["Upload-Concat"].startswith("final;")
+        head = alice.head(final_url)
+        assert head.headers["Upload-Concat"].startswith("final;")
+        assert "Upload-Offset" not in head.headers
+        assert "later.bin" not in objects_in(site)  # HEAD changes nothing
+        # The request that completes the last partial assembles the final
+        # upload and creates the file.
         assert alice.patch(second, PAYLOAD[7000:], 0).status_code == 204
-        # The final upload is assembled (and the file created) once all
-        # partials are complete and the client asks for it.
-        assert alice.head(final_url).headers["Upload-Offset"] == str(len(PAYLOAD))
         assert "later.bin" in objects_in(site)
+        assert alice.head(final_url).headers["Upload-Offset"] == str(len(PAYLOAD))
 
     def test_partials_of_someone_else_are_refused(self, alice, bob):
         urls = self.partials(alice, [PAYLOAD[:100]])
@@ -315,7 +348,7 @@ class TestUrls:
         url = created.headers["Location"]
         assert url.startswith(f"{endpoint}/")
         response = alice.patch(url, PAYLOAD, 0)
-        assert response.status_code == 200
+        assert response.status_code == 204
         assert response.headers["Location"] == f"{portal_url}/++api++/docs/api.bin"
 
     def test_location_follows_virtual_hosting(self, site, alice, portal_url):

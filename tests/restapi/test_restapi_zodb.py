@@ -31,5 +31,5 @@ def test_final_chunk_commits_the_content(site, alice):
     created = alice.create(4, filename="done.bin")
     url = created.headers["Location"]
     before = last_transaction(site)
-    assert alice.patch(url, b"data", 0).status_code == 200
+    assert alice.patch(url, b"data", 0).status_code == 204
     assert last_transaction(site) != before

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 from collective.tusupload import logger
 from dataclasses import dataclass
-from plone.dexterity.utils import createContentInContainer
+from persistent.list import PersistentList
+from plone.dexterity.utils import addContentToContainer
+from plone.dexterity.utils import createContent
 from plone.dexterity.utils import iterSchemata
 from plone.dexterity.utils import iterSchemataForType
 from plone.namedfile.interfaces import INamedBlobImageField
 from plone.namedfile.interfaces import INamedField
 from plone.rfc822.interfaces import IPrimaryField
+from plone.uuid.interfaces import IMutableUUID
 from plone.uuid.interfaces import IUUID
 from Products.CMFCore.utils import getToolByName
 from ZODB.blob import Blob
+from zope.annotation.interfaces import IAnnotations
 from zope.event import notify
 from zope.lifecycleevent import Attributes
 from zope.lifecycleevent import ObjectModifiedEvent
@@ -33,6 +37,11 @@ import shutil
 FALLBACK_TYPE = "File"
 IMAGE_TYPE = "Image"
 COPY_BLOCK_SIZE = 1 << 20
+
+#: Annotation key of the ids of the uploads an object was made from.
+UPLOAD_IDS_KEY = "collective.tusupload.upload_ids"
+#: How many upload ids an object remembers (replacements add one each).
+KEPT_UPLOAD_IDS = 20
 
 
 class ContentError(Exception):
@@ -218,12 +227,17 @@ def create_from_upload(
     data_path: str,
     details: FileDetails,
     fieldname: str | None = None,
+    uid: str | None = None,
+    upload_id: str | None = None,
 ):
     """Create a ``portal_type`` object in ``container`` from an upload's data.
 
     The id comes from the filename through Plone's name chooser; the file
     field is set before the created event fires.
 
+    :param uid: the UID the object gets (decided when the upload was
+        created, so that a finish can be recognised after a crash).
+    :param upload_id: recorded on the object (see :func:`record_upload`).
     :returns: the new object, acquisition-wrapped in ``container``.
     :raises ContentError: 403 if the type can't be added, 415 without file field.
     """
@@ -240,16 +254,25 @@ def create_from_upload(
     }
     if details.description:
         fields["description"] = details.description
-    return createContentInContainer(
-        container, portal_type, checkConstraints=True, **fields
-    )
+    content = createContent(portal_type, **fields)
+    if uid:
+        IMutableUUID(content).set(uid)
+    if upload_id:
+        record_upload(content, upload_id)
+    return addContentToContainer(container, content, checkConstraints=True)
 
 
 def replace_from_upload(
-    obj, *, data_path: str, details: FileDetails, fieldname: str | None = None
+    obj,
+    *,
+    data_path: str,
+    details: FileDetails,
+    fieldname: str | None = None,
+    upload_id: str | None = None,
 ):
     """Replace the file of ``obj`` (its primary file field unless named).
 
+    :param upload_id: recorded on ``obj`` (see :func:`record_upload`).
     :returns: ``obj``, modified and reindexed.
     """
     field = file_field_of(obj, fieldname)
@@ -257,9 +280,41 @@ def replace_from_upload(
         field, data_path, details, jar=getattr(obj, "_p_jar", None)
     )
     field.set(field.interface(obj), value)
+    if upload_id:
+        record_upload(obj, upload_id)
     notify(ObjectModifiedEvent(obj, Attributes(field.interface, field.getName())))
     obj.reindexObject()
     return obj
+
+
+def record_upload(obj, upload_id: str) -> None:
+    """Remember on ``obj`` that the upload ``upload_id`` became its file.
+
+    Written in the transaction that creates or changes ``obj``, so that
+    :func:`was_made_from` tells after any crash whether that finish happened.
+    """
+    annotations = IAnnotations(obj)
+    upload_ids = annotations.get(UPLOAD_IDS_KEY)
+    if upload_ids is None:
+        upload_ids = annotations[UPLOAD_IDS_KEY] = PersistentList()
+    upload_ids.append(upload_id)
+    del upload_ids[:-KEPT_UPLOAD_IDS]
+
+
+def was_made_from(obj, upload_id: str) -> bool:
+    """Tell whether the upload ``upload_id`` became ``obj``'s file."""
+    annotations = IAnnotations(obj, None)
+    if annotations is None:
+        return False
+    return upload_id in annotations.get(UPLOAD_IDS_KEY, ())
+
+
+def object_by_uid(context, uid: str):
+    """The object with ``uid`` whatever the user may see, or None."""
+    catalog = getToolByName(context, "portal_catalog")
+    for brain in catalog.unrestrictedSearchResults(UID=uid):
+        return brain._unrestrictedGetObject()
+    return None
 
 
 def content_summary(obj, *, url: str | None = None, fieldname: str | None = None):

@@ -12,8 +12,10 @@ a ConflictError finds the complete upload again and finishes it once more.
 from __future__ import annotations
 
 from AccessControl.SecurityManagement import getSecurityManager
+from Acquisition import aq_inner
+from Acquisition import aq_parent
 from collective.tusupload import logger
-from collective.tusupload.adapters.common import effective_method
+from collective.tusupload import preflight
 from collective.tusupload.adapters.finish import remove_upload
 from collective.tusupload.adapters.zope import Zope2RequestAdapter
 from collective.tusupload.content import addable_types
@@ -24,16 +26,25 @@ from collective.tusupload.content import create_from_upload
 from collective.tusupload.content import file_details
 from collective.tusupload.content import file_field_for_type
 from collective.tusupload.content import file_field_of
+from collective.tusupload.content import object_by_uid
 from collective.tusupload.content import replace_from_upload
+from collective.tusupload.content import was_made_from
+from collective.tusupload.core.disk import directory_problem
 from collective.tusupload.core.errors import HookRefused
+from collective.tusupload.core.errors import ServiceUnavailable
 from collective.tusupload.core.errors import TusError
+from collective.tusupload.core.finishing import Finishing
+from collective.tusupload.core.locks import Lease
+from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.protocol import Handler
 from collective.tusupload.core.protocol import Hooks
+from collective.tusupload.core.protocol import TUS_VERSION
 from collective.tusupload.core.protocol import TusRequest
 from collective.tusupload.core.protocol import TusResponse
 from collective.tusupload.core.store import FileStore
 from collective.tusupload.core.store import Store
 from collective.tusupload.core.store import UploadInfo
+from collective.tusupload.faults import fault_point
 from collective.tusupload.settings import get_settings
 from collective.tusupload.settings import UploadSettings
 from dataclasses import dataclass
@@ -43,9 +54,11 @@ from plone.uuid.interfaces import IUUID
 from zExceptions import Forbidden
 from zope.interface import alsoProvides
 
+import hashlib
 import json
 import time
 import transaction
+import uuid
 
 
 ENDPOINT = "@tus-upload"
@@ -66,9 +79,21 @@ def context_key(context) -> str:
 
 
 def open_store(settings: UploadSettings | None = None) -> FileStore:
-    """The store of unfinished uploads, as the settings describe it."""
+    """The store of unfinished uploads, as the settings describe it.
+
+    :raises ServiceUnavailable: (503) if the upload directory can't be made,
+        with the reason and where to fix it.
+    """
     settings = settings if settings is not None else get_settings()
-    return FileStore(settings.directory, fsync=settings.fsync)
+    try:
+        return FileStore(settings.directory, fsync=settings.fsync)
+    except OSError as error:
+        problem = directory_problem(settings.directory) or error.strerror
+        raise ServiceUnavailable(
+            preflight.unusable_directory_message(
+                settings.directory, problem or str(error)
+            )
+        ) from error
 
 
 def new_handler(plone: PloneContext | None = None) -> Handler:
@@ -84,7 +109,6 @@ def new_handler(plone: PloneContext | None = None) -> Handler:
         max_size=settings.max_size,
         expiry=settings.expiry,
         hooks=PloneHooks(plone, store) if plone is not None else None,
-        replay_finish=True,
         # PloneHooks.before_create answers anonymous callers with 401.
         allow_anonymous=plone is not None,
     )
@@ -179,6 +203,7 @@ class PloneHooks(Hooks):
                     extra.update(self._plan_replacement(metadata))
         except ContentError as error:
             raise HookRefused(error.status, error.message) from None
+        preflight.check_before_create(store=self.store, context=context, info=info)
         info.extra.update(extra)
 
     def _plan_creation(self, metadata) -> dict:
@@ -198,7 +223,13 @@ class PloneHooks(Hooks):
             )
         fieldname = metadata.get("fieldname") or None
         file_field_for_type(portal_type, fieldname)
-        return {"portal_type": portal_type, "fieldname": fieldname}
+        # Decided now, so that a finish can be found again after a crash.
+        content_uid = uuid.uuid4().hex
+        return {
+            "portal_type": portal_type,
+            "fieldname": fieldname,
+            "content_uid": content_uid,
+        }
 
     def _plan_replacement(self, metadata) -> dict:
         details = file_details(metadata)
@@ -234,23 +265,30 @@ class PloneHooks(Hooks):
 
     # -- finishing --------------------------------------------------------
 
-    def after_finish(self, request: TusRequest, info: UploadInfo) -> TusResponse:
-        """Create (or replace) the content, then schedule the upload's removal."""
-        check_csrf(self.plone.request)
+    def after_finish(
+        self, request: TusRequest, info: UploadInfo, finishing: Finishing
+    ) -> dict:
+        """Create (or replace) the content; the finish commits with the transaction.
+
+        Finishes into one folder (or item) take turns, each on a fresh view
+        of the database: see :func:`take_turn`.
+        """
         # The upload's own mode: replace uploads continue at <item>/@tus-upload.
         mode = info.extra.get("mode", MODE_CREATE)
+        context = self.plone.context
+        turn = take_turn(self.store.create_locker(), context)
+        outcome = FinishWithTransaction(
+            finishing,
+            self.store,
+            turn=turn,
+            # Zope's retry of a POST creates a fresh upload: this one goes.
+            discard_on_failure=request.verb == "POST",
+        )
+        finishing.defer()
+        check_csrf(self.plone.request)
         details = file_details(info.metadata)
         data_path = self.store.data_path(info.id)
-        context = self.plone.context
         fieldname = info.extra.get("fieldname")
-        finished_by_post = effective_method(request.method, _override(request)) == (
-            "POST"
-        )
-        # Registered before creating: a ConflictError from an event
-        # subscriber aborts this transaction, and Zope retries the request.
-        removal = schedule_removal(
-            self.store, info.id, discard_on_failure=finished_by_post
-        )
         try:
             if mode == MODE_CREATE:
                 self._check_may_add()
@@ -260,77 +298,200 @@ class PloneHooks(Hooks):
                     data_path=data_path,
                     details=details,
                     fieldname=fieldname,
+                    uid=info.extra.get("content_uid"),
+                    upload_id=info.id,
                 )
                 url = f"{self.plone.context_url}/{obj.getId()}"
             else:
                 self._check_may_replace()
                 obj = replace_from_upload(
-                    context, data_path=data_path, details=details, fieldname=fieldname
+                    context,
+                    data_path=data_path,
+                    details=details,
+                    fieldname=fieldname,
+                    upload_id=info.id,
                 )
                 url = self.plone.context_url
         except ContentError as error:
             raise HookRefused(error.status, error.message) from None
-        removal.content_created = True
-        summary = content_summary(obj, fieldname=fieldname)
-        return TusResponse(
-            status=201 if finished_by_post else 200,
-            headers={"Location": url, "Content-Type": "application/json"},
-            body=json.dumps(summary).encode("utf-8"),
-        )
+        outcome.content = content_record(obj, url=url, fieldname=fieldname)
+        fault_point("finish-before-commit")
+        return outcome.content
+
+    def find_finished(self, request: TusRequest, info: UploadInfo) -> dict | None:
+        """The content a ``finishing`` upload became, if its transaction committed."""
+        fieldname = info.extra.get("fieldname")
+        context = self.plone.context
+        if info.extra.get("mode", MODE_CREATE) == MODE_REPLACE:
+            if not was_made_from(context, info.id):
+                return None
+            return content_record(
+                context, url=self.plone.context_url, fieldname=fieldname
+            )
+        uid = info.extra.get("content_uid")
+        obj = object_by_uid(context, uid) if uid else None
+        if obj is None or not was_made_from(obj, info.id):
+            return None
+        if aq_parent(aq_inner(obj)) is not None and context_key(
+            aq_parent(aq_inner(obj))
+        ) == context_key(context):
+            url = f"{self.plone.context_url}/{obj.getId()}"
+        else:
+            url = obj.absolute_url()
+        return content_record(obj, url=url, fieldname=fieldname)
+
+    def finished_reply(
+        self, request: TusRequest, info: UploadInfo, response: TusResponse
+    ) -> TusResponse:
+        """As plone.restapi: a final PATCH says where the content is in ``Location``.
+
+        With ``Prefer: return=representation`` (RFC 7240) the final PATCH
+        (200) or POST (201) carries the content's JSON summary.
+        """
+        verb = request.verb
+        url = info.content.get("url")
+        if verb == "PATCH" and url:
+            response.headers["Location"] = url
+        summary = info.content.get("summary")
+        if verb in ("PATCH", "POST") and summary and prefers_representation(request):
+            if verb == "PATCH":
+                response.status = 200
+            response.headers["Content-Type"] = "application/json"
+            response.headers["Preference-Applied"] = "return=representation"
+            response.body = json.dumps(summary).encode("utf-8")
+        return response
 
 
-def _override(request: TusRequest) -> str | None:
-    headers = request.headers or {}
-    for name, value in headers.items():
-        if str(name).lower() == "x-http-method-override":
-            return value
-    return None
+def content_record(obj, *, url: str, fieldname: str | None) -> dict:
+    """What a finished upload keeps about its content (and sends on replays)."""
+    return {
+        "url": url,
+        "uid": IUUID(obj, None),
+        "summary": content_summary(obj, url=url, fieldname=fieldname),
+    }
+
+
+def prefers_representation(request: TusRequest) -> bool:
+    """Whether the request says ``Prefer: return=representation`` (RFC 7240)."""
+    for name, value in (request.headers or {}).items():
+        if str(name).lower() != "prefer":
+            continue
+        for preference in str(value).split(","):
+            token = preference.split(";", 1)[0].replace(" ", "").lower()
+            if token in ("return=representation", 'return="representation"'):
+                return True
+    return False
 
 
 def _may(permission: str, context) -> bool:
     return bool(getSecurityManager().checkPermission(permission, context))
 
 
-class ScheduledRemoval:
-    """Removes an upload when the transaction ends, if it should go.
+#: Seconds a finish waits for its turn in a busy folder before 503.
+TURN_TIMEOUT = 60.0
 
-    Set :attr:`content_created` once the content holds the upload's bytes.
-    The upload is removed after a successful commit of that content; on a
-    failed commit or an abort it stays (Zope's retry of the final PATCH
-    finishes it again), unless ``discard_on_failure``.
 
-    :param discard_on_failure: True when a POST finished the upload: Zope's
-        retry of that POST creates a fresh upload, so this one would linger.
+def take_turn(locker: Locker, context) -> Lease:
+    """Wait for this folder's (or item's) turn to finish an upload into it.
+
+    Finishes into one folder conflict on its ordering and name choice if
+    they run at once, and Zope then re-runs whole requests. So they take
+    turns, across threads and processes (a lock file in the upload
+    directory), and each starts from the newest committed state: the
+    request's transaction, which has changed nothing yet, is begun anew.
+    The turn ends when the transaction does (see FinishWithTransaction).
+
+    :raises HookRefused: 503 if the turn does not come within TURN_TIMEOUT.
+    """
+    key = hashlib.sha256(context_key(context).encode("utf-8")).hexdigest()
+    try:
+        turn = locker.acquire(key, timeout=TURN_TIMEOUT)
+    except TusError:
+        raise HookRefused(
+            503,
+            "too many uploads are finishing in this folder; try again",
+            headers={"Retry-After": "5"},
+        ) from None
+    try:
+        _begin_anew(context)
+    except BaseException:
+        turn.release()
+        raise
+    return turn
+
+
+def _begin_anew(context) -> None:
+    """Start the transaction again, on the newest state, if it changed nothing.
+
+    Nothing of a finishing request is written before this point (chunks
+    never touch the ZODB), but the check keeps a caller's changes safe.
+    """
+    jar = getattr(context, "_p_jar", None)
+    txn = transaction.get()
+    # ZODB offers no public "is this connection dirty" (hence the private name).
+    if jar is None or getattr(jar, "_registered_objects", True):
+        return
+    user, description = txn.user, txn.description
+    transaction.begin()  # aborts the empty transaction; the connection syncs
+    txn = transaction.get()
+    txn.user, txn.description = user, description
+
+
+class FinishWithTransaction:
+    """Ends a deferred finish with the Zope transaction that holds the content.
+
+    Set :attr:`content` once the content holds the upload's bytes. After a
+    successful commit the finish is committed (the data goes, a record
+    stays); after a failed commit or an abort it is aborted, so nothing is
+    acknowledged and Zope's retry, or the client's, finishes it again.
+
+    :param discard_on_failure: remove the upload when the finish fails
+        (a POST finished it: Zope's retry of that POST makes a new one).
+    :param turn: the folder's turn (see :func:`take_turn`), ended with it.
     """
 
-    def __init__(self, store: Store, upload_id: str, *, discard_on_failure: bool):
+    def __init__(
+        self,
+        finishing: Finishing,
+        store: Store,
+        *,
+        turn: Lease | None = None,
+        discard_on_failure: bool = False,
+    ) -> None:
+        self.finishing = finishing
         self.store = store
-        self.upload_id = upload_id
+        self.turn = turn
         self.discard_on_failure = discard_on_failure
-        self.content_created = False
+        self.content: dict | None = None
+        txn = transaction.get()
+        txn.addAfterCommitHook(self.after_commit)
+        txn.addAfterAbortHook(self.after_abort)
 
     def after_commit(self, success: bool) -> None:
-        if success and self.content_created:
-            # With the partial uploads a final upload was made of.
-            remove_upload(self.store, self.upload_id)
-        elif self.discard_on_failure:
-            self.after_abort()
+        try:
+            if success and self.content is not None:
+                fault_point("finish-after-commit")
+                self.finishing.commit(self.content)
+            else:
+                self._failed()
+        finally:
+            self._end_turn()
 
     def after_abort(self) -> None:
+        try:
+            self._failed()
+        finally:
+            self._end_turn()
+
+    def _failed(self) -> None:
+        self.finishing.abort()
         if self.discard_on_failure:
             # The partials stay: the retried POST concatenates them again.
-            remove_upload(self.store, self.upload_id, with_partials=False)
+            remove_upload(self.store, self.finishing.upload_id, with_partials=False)
 
-
-def schedule_removal(
-    store: Store, upload_id: str, *, discard_on_failure: bool = False
-) -> ScheduledRemoval:
-    """Remove the upload once the current transaction ended (see ScheduledRemoval)."""
-    removal = ScheduledRemoval(store, upload_id, discard_on_failure=discard_on_failure)
-    txn = transaction.get()
-    txn.addAfterCommitHook(removal.after_commit)
-    txn.addAfterAbortHook(removal.after_abort)
-    return removal
+    def _end_turn(self) -> None:
+        if self.turn is not None:
+            self.turn.release()
 
 
 def handle(context, request, *, mode: str, endpoint: str, upload_id: str | None):
@@ -347,11 +508,20 @@ def handle(context, request, *, mode: str, endpoint: str, upload_id: str | None)
     plone = PloneContext(
         context=context, request=request, mode=mode, context_url=context_url
     )
-    handler = new_handler(plone)
     adapter = Zope2RequestAdapter(request, base_url=endpoint_url, upload_id=upload_id)
-    tus_response = as_rest_error(handler.handle(adapter.tus_request(context=plone)))
+    try:
+        handler = new_handler(plone)
+    except ServiceUnavailable as error:  # the upload directory is unusable
+        tus_response = TusResponse(
+            status=error.status,
+            headers={"Tus-Resumable": TUS_VERSION},
+            body=error.message.encode("utf-8"),
+        )
+    else:
+        tus_response = handler.handle(adapter.tus_request(context=plone))
+    tus_response = as_rest_error(tus_response)
     if adapter.method == "HEAD":
-        # Zope sends what it is given, even for HEAD.
+        # Zope sends what it is given, even for HEAD (see also heads.py).
         tus_response.body = b""
     return adapter.apply_response(tus_response)
 
@@ -389,6 +559,8 @@ _ERROR_TYPES = {
     415: "Unsupported Media Type",
     423: "Locked",
     460: "Checksum Mismatch",
+    503: "Service Unavailable",
+    507: "Insufficient Storage",
 }
 
 
@@ -425,6 +597,8 @@ def list_pending(site_path: str | None = None) -> list[PendingUpload]:
             info = store.get_info(upload_id)
         except TusError:
             continue
+        if info.finished:
+            continue  # a record kept for replays, not an upload in progress
         folder = info.extra.get("context_path", "")
         if site_path and not (
             folder == site_path or folder.startswith(site_path + "/")

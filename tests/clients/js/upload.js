@@ -70,6 +70,10 @@ async function main() {
           url: upload.url,
           status: lastResponse ? lastResponse.getStatus() : null,
           body: lastResponse ? lastResponse.getBody() : null,
+          location: lastResponse ? lastResponse.getHeader("Location") : null,
+          contentLocation: lastResponse
+            ? lastResponse.getHeader("Content-Location")
+            : null,
         });
         resolve(0);
       },

@@ -17,10 +17,16 @@ With ``send_file`` the request body *is* the file (``wsgi.input`` reads it and
 ``CONTENT_LENGTH`` is its size); otherwise the body is the file's path. The
 reply carries the wrapped application's status and body plus the tus headers
 (``Upload-Offset``, ``Tus-Resumable``, ``Location`` ...), so tus clients see
-their upload succeed. Once that reply is closed, and if the app answered 2xx,
-the upload is removed from ``tmp_file_dir`` (or, with ``keep_finished``, marked
-finished). If the app failed, the upload stays complete but unfinished: a client that
-retries its last chunk has it handed on again.
+their upload succeed.
+
+The app gets each finished upload exactly once. The upload stays locked
+while the app works, and only once its reply is closed, and if it answered
+2xx, is the upload recorded finished: its data leaves ``tmp_file_dir``
+(unless ``keep_finished``) and a small record answers HEAD (offset = length)
+and a client's replay of its last chunk (204) until it expires. If the app
+failed, nothing is acknowledged: HEAD still reports the offset where the
+last chunk began, and the client's retry of that chunk hands the upload on
+again.
 """
 
 from __future__ import annotations
@@ -32,11 +38,10 @@ from collective.tusupload.adapters.common import parse_float
 from collective.tusupload.adapters.common import parse_int
 from collective.tusupload.adapters.finish import FinishState
 from collective.tusupload.adapters.finish import RecordFinish
-from collective.tusupload.adapters.finish import remove_upload
+from collective.tusupload.core.finishing import Finishing
 from collective.tusupload.core.protocol import Handler
 from collective.tusupload.core.protocol import TusResponse
 from collective.tusupload.core.store import FileStore
-from collective.tusupload.core.store import UploadInfo
 from typing import Any
 
 import io
@@ -109,13 +114,10 @@ class Filter:
         options = {
             "max_size": self.max_size,
             "expiry": self.upload_valid_duration,
-            "hooks": RecordFinish(),
+            # The upload is acknowledged only once the app has taken it.
+            "hooks": RecordFinish(defer=True),
             "locker": self.locker,
             "allow_anonymous": True,
-            # Mark an upload finished only once the app has taken it, so that
-            # a client retrying a final chunk whose reply was an app error
-            # gets the upload handed on again.
-            "replay_finish": True,
         }
         options.update(handler_options or {})
         self.handler = Handler(self.store, **options)
@@ -162,18 +164,36 @@ class Filter:
         tus_response = self.handler.handle(adapter.tus_request(context=state))
         if adapter.method == "POST":
             self._maybe_cleanup()
-        if state.finished is None:
+        if state.finishing is None:
             return adapter.apply_response(tus_response)(environ, start_response)
-        return self.hand_on(environ, start_response, tus_response, state.finished)
+        return self.hand_on(environ, start_response, tus_response, state.finishing)
 
     def hand_on(
         self,
         environ: dict,
         start_response: Callable,
         tus_response: TusResponse,
-        info: UploadInfo,
+        finishing: Finishing,
     ) -> Iterable[bytes]:
-        """Call the wrapped app for a finished upload; add tus headers to its reply."""
+        """Call the wrapped app for a finished upload; add tus headers to its reply.
+
+        The finish is committed once the app's reply was closed with a 2xx
+        status, and aborted otherwise.
+        """
+        try:
+            return self._call_app(environ, start_response, tus_response, finishing)
+        except BaseException:
+            finishing.abort()
+            raise
+
+    def _call_app(
+        self,
+        environ: dict,
+        start_response: Callable,
+        tus_response: TusResponse,
+        finishing: Finishing,
+    ) -> Iterable[bytes]:
+        info = finishing.info
         path = self.store.data_path(info.id)
         downstream = dict(environ)
         downstream.update(
@@ -217,12 +237,10 @@ class Filter:
 
         def finished() -> None:
             body.close()
-            if not (app_status and app_status[0].startswith("2")):
-                return  # the app failed: the client may retry the last chunk
-            if self.keep_finished:
-                self.handler.mark_finished(info.id)
+            if app_status and app_status[0].startswith("2"):
+                finishing.commit(keep_data=self.keep_finished)
             else:
-                remove_upload(self.store, info.id, locker=self.locker)
+                finishing.abort()  # the client may retry the last chunk
 
         try:
             result = self.app(downstream, start_merged)

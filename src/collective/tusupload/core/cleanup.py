@@ -5,7 +5,9 @@
 - uploads whose expiry passed (or, with ``older_than``, that nobody touched
   for that long), except a partial upload that an unexpired, unfinished
   final upload still refers to;
-- uploads whose info has no data or can't be read;
+- finished uploads' records (kept, without data, to answer HEAD and
+  replays) once they expired;
+- unfinished uploads whose info has no data or can't be read;
 - files of ids without info (data, stray temp info files) once they are
   older than a grace period, so that an upload being created is never hit;
 - lock files without upload (stale locks): nobody holds them (``flock``
@@ -217,8 +219,8 @@ class _Judge:
         except errors.NotFound:
             # Unreadable info is broken; vanished info is someone else's job.
             return upload_id in self.store.list_ids()
-        if not self.store.has_data(upload_id):
-            return True
+        if not info.finished and not self.store.has_data(upload_id):
+            return True  # a finished upload's record has no data, by design
         if not self.is_expired(info):
             return False
         return not (info.is_partial and upload_id in self._needed_partials())

@@ -11,6 +11,7 @@ it (pid, host, time) is for people and for :mod:`.cleanup`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterator
 from collective.tusupload.core import errors
 from collective.tusupload.core.store import check_upload_id
@@ -24,18 +25,56 @@ import socket
 import time
 
 
+class Lease:
+    """One held lock; :meth:`release` ends it (once, later calls do nothing).
+
+    ``with locker.lock(...)`` releases its lease when the block ends, unless
+    the block called :meth:`keep`: then whoever holds the lease (e.g. a host
+    that finishes an upload in a transaction committed after the request)
+    must call :meth:`release` itself.
+    """
+
+    def __init__(self, upload_id: str, release: Callable[[], None]) -> None:
+        self.upload_id = upload_id
+        self._release = release
+        self.kept = False
+        self.released = False
+
+    def keep(self) -> Lease:
+        """Keep holding the lock after the ``with`` block; returns ``self``."""
+        self.kept = True
+        return self
+
+    def release(self) -> None:
+        """Give the lock up (idempotent)."""
+        if not self.released:
+            self.released = True
+            self._release()
+
+
 class Locker(abc.ABC):
     """Hands out exclusive per-upload locks."""
 
     @abc.abstractmethod
-    def lock(
-        self, upload_id: str, *, timeout: float = 0.0
-    ) -> contextlib.AbstractContextManager[None]:
-        """Return a context manager holding the lock of ``upload_id``.
+    def acquire(self, upload_id: str, *, timeout: float = 0.0) -> Lease:
+        """Take the lock of ``upload_id`` and return its lease.
 
         :param timeout: how long to keep trying, in seconds; 0 = try once.
         :raises errors.Locked: if the lock stays taken.
         """
+
+    @contextlib.contextmanager
+    def lock(self, upload_id: str, *, timeout: float = 0.0) -> Iterator[Lease]:
+        """Hold the lock of ``upload_id`` for the ``with`` block.
+
+        The block may call ``lease.keep()`` to hold it beyond the block.
+        """
+        lease = self.acquire(upload_id, timeout=timeout)
+        try:
+            yield lease
+        finally:
+            if not lease.kept:
+                lease.release()
 
     def forget(self, upload_id: str) -> None:
         """Drop what the lock of a removed upload left behind; call while holding it."""
@@ -67,15 +106,15 @@ class FileLocker(Locker):
         """Return the lock file path of ``upload_id`` (id checked first)."""
         return os.path.join(self.directory, check_upload_id(upload_id) + LOCK_SUFFIX)
 
-    @contextlib.contextmanager
-    def lock(self, upload_id: str, *, timeout: float = 0.0) -> Iterator[None]:
-        """Hold the lock of ``upload_id`` for the ``with`` block."""
+    def acquire(self, upload_id: str, *, timeout: float = 0.0) -> Lease:
+        """Take the lock of ``upload_id``; the lease closes the lock file."""
         descriptor = self._acquire(self.lock_path(upload_id), timeout)
         try:
             _write_holder(descriptor)
-            yield
-        finally:
+        except BaseException:
             os.close(descriptor)
+            raise
+        return Lease(upload_id, lambda: os.close(descriptor))
 
     def forget(self, upload_id: str) -> None:
         """Unlink the lock file (while holding it, so nobody else has it)."""

@@ -17,6 +17,9 @@ from collective.tusupload.core import errors
 from collective.tusupload.core.checksum import ExpectedChecksum
 from collective.tusupload.core.checksum import parse_checksum
 from collective.tusupload.core.checksum import SUPPORTED_ALGORITHMS
+from collective.tusupload.core.finishing import Finishing
+from collective.tusupload.core.finishing import remove_upload
+from collective.tusupload.core.locks import Lease
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.metadata import format_metadata
 from collective.tusupload.core.metadata import parse_metadata
@@ -28,14 +31,19 @@ from collective.tusupload.core.store import Store
 from collective.tusupload.core.store import UploadInfo
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from typing import Any
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import contextlib
 import email.utils
+import logging
 import re
 import time
+
+
+logger = logging.getLogger("collective.tusupload")
 
 
 TUS_VERSION = "1.0.0"
@@ -69,6 +77,14 @@ class TusRequest:
     content_length: int | None = None
     context: Any = None
 
+    @property
+    def verb(self) -> str:
+        """The method meant: ``X-HTTP-Method-Override`` if given, upper-cased."""
+        for name, value in (self.headers or {}).items():
+            if str(name).lower() == "x-http-method-override" and str(value).strip():
+                return str(value).strip().upper()
+        return self.method.upper()
+
 
 @dataclass
 class TusResponse:
@@ -89,14 +105,40 @@ class Hooks:
         ``info.extra``/``info.metadata`` before the upload is stored.
         """
 
-    def after_finish(self, request: TusRequest, info: UploadInfo) -> TusResponse | None:
-        """Called when an upload (not a partial one) becomes complete.
+    def after_finish(
+        self, request: TusRequest, info: UploadInfo, finishing: Finishing
+    ) -> dict[str, Any] | None:
+        """Take over an upload (not a partial one) whose bytes are all stored.
 
-        May return a reply to send instead of the default one; the handler
-        adds ``Tus-Resumable`` and, if missing, ``Upload-Offset`` (and, for a
-        POST, ``Location``).
+        Runs once per upload unless it fails: raising (e.g.
+        :class:`~.errors.HookRefused`) leaves the upload unacknowledged, and
+        the client's retry of its last chunk calls this again.
+
+        :param finishing: the finish in progress. By default the handler
+            commits it (keeping the data) when this returns. A host whose work
+            ends later calls ``finishing.defer()`` and then, once its work is
+            durable, ``finishing.commit(...)``, or ``finishing.abort()``.
+        :returns: what the upload became, e.g. ``{"url": ...}``: kept in the
+            finished record, the ``url`` is sent as ``Content-Location``.
         """
         return None
+
+    def find_finished(
+        self, request: TusRequest, info: UploadInfo
+    ) -> dict[str, Any] | None:
+        """For a ``finishing`` upload: did the host take it already?
+
+        A host that records its outcome durably returns it here (what
+        :meth:`after_finish` returned), else None. Called when a crash may
+        have come between the host's commit and the handler's record.
+        """
+        return None
+
+    def finished_reply(
+        self, request: TusRequest, info: UploadInfo, response: TusResponse
+    ) -> TusResponse:
+        """Adjust the reply about a finished upload (final chunk, replay, HEAD)."""
+        return response
 
     def before_terminate(self, request: TusRequest, info: UploadInfo) -> None:
         """Called before a DELETE removes an upload; may raise HookRefused."""
@@ -172,10 +214,6 @@ class Handler:
     :param locker: per-upload locks; defaults to ``store.create_locker()``.
     :param checksum_algorithms: algorithms accepted in ``Upload-Checksum``.
     :param block_size: largest read from a request body, in bytes.
-    :param replay_finish: if true, the handler never marks an upload finished
-        itself; the host calls :meth:`mark_finished` once its own transaction
-        committed. Until then a retried final chunk calls ``after_finish``
-        again (see :meth:`patch`).
     :param clock: returns the current time in seconds since the epoch.
     :param max_header_length: longest accepted tus header value.
     :param allow_anonymous: let a request without principal create uploads.
@@ -192,7 +230,6 @@ class Handler:
         locker: Locker | None = None,
         checksum_algorithms: tuple[str, ...] = SUPPORTED_ALGORITHMS,
         block_size: int = 1 << 20,
-        replay_finish: bool = False,
         clock: Callable[[], float] = time.time,
         max_header_length: int = DEFAULT_MAX_HEADER_LENGTH,
         allow_anonymous: bool = False,
@@ -210,7 +247,6 @@ class Handler:
         self.locker = locker if locker is not None else store.create_locker()
         self.checksum_algorithms = tuple(checksum_algorithms)
         self.block_size = block_size
-        self.replay_finish = replay_finish
         self.clock = clock
         self.max_header_length = max_header_length
         self.allow_anonymous = allow_anonymous
@@ -236,13 +272,11 @@ class Handler:
 
     def handle(self, request: TusRequest) -> TusResponse:
         """Route ``request`` by method (after ``X-HTTP-Method-Override``)."""
-        method = request.method.upper()
         try:
-            replacement = self._headers(request).get("X-HTTP-Method-Override")
+            self._headers(request).get("X-HTTP-Method-Override")
         except errors.TusError as error:
             return self._error_response(error)
-        if replacement:
-            method = replacement.strip().upper()
+        method = request.verb
         verbs: dict[str, Callable[[TusRequest], TusResponse]] = {
             "OPTIONS": self.options,
             "HEAD": self.head,
@@ -272,12 +306,10 @@ class Handler:
     def patch(self, request: TusRequest) -> TusResponse:
         """Append a chunk at the upload's offset.
 
-        A PATCH whose ``Upload-Offset`` plus ``Content-Length`` equals the
-        length of a complete but not yet finished upload is taken as a retry
-        of the final chunk: its body is drained unread into nowhere and
-        ``after_finish`` runs again. This only happens while the upload is not
-        marked finished, i.e. with ``replay_finish=True`` before the host calls
-        :meth:`mark_finished`, or after ``after_finish`` raised.
+        On a finished upload, a PATCH that ends at its length (the last chunk
+        again, or an empty PATCH at the length) is a replay of a client whose
+        reply was lost: its body is drained, and it gets the final reply
+        again. Nothing is created twice.
         """
         return self._run(self._patch, request)
 
@@ -285,28 +317,16 @@ class Handler:
         """Terminate an upload: remove data, info and lock."""
         return self._run(self._delete, request)
 
-    def mark_finished(self, upload_id: str) -> UploadInfo:
-        """Record that the host has taken over a complete upload.
-
-        :raises errors.NotFound: unknown upload. :raises errors.Locked: busy.
-        """
-        check_upload_id(upload_id)
-        with self._locked(upload_id):
-            info = self.store.get_info(upload_id)
-            info.finished = True
-            self.store.update_info(info)
-            return info
-
     def discard(self, upload_id: str) -> int:
         """Remove an upload for the host (e.g. after moving its data away).
 
         :returns: bytes freed. :raises errors.Locked: if busy.
         """
         check_upload_id(upload_id)
-        with self._locked(upload_id):
-            freed = self.store.remove(upload_id)
-            self.locker.forget(upload_id)
-            return freed
+        with self._locked(upload_id) as lease:
+            return remove_upload(
+                self.store, self.locker, upload_id, with_partials=False, lease=lease
+            )
 
     # -- dispatch -------------------------------------------------------------
 
@@ -359,9 +379,13 @@ class Handler:
     # -- HEAD -----------------------------------------------------------------
 
     def _head(self, request: TusRequest) -> TusResponse:
+        """Report the upload as it is; never change anything (HEAD is pure)."""
         info = self._load(request)
-        if info.is_final and not info.is_complete:
-            info = self._assemble_if_ready(request, info)
+        if info.finishing and not info.finished:
+            content = self.hooks.find_finished(request, info)
+            if content is not None:
+                # The host took it; the record was not written (a crash).
+                info = _as_finished(info, content)
         headers = {"Cache-Control": "no-store"}
         if not info.is_final or info.is_complete:
             headers["Upload-Offset"] = str(info.offset)
@@ -379,7 +403,10 @@ class Handler:
             )
             headers["Upload-Concat"] = f"final;{urls}"
         self._add_expires(headers, info)
-        return TusResponse(status=200, headers=headers)
+        response = TusResponse(status=200, headers=headers)
+        if info.finished and not info.is_partial:
+            return self._finished_reply(request, info, response)
+        return response
 
     # -- POST -----------------------------------------------------------------
 
@@ -409,26 +436,41 @@ class Handler:
         self.store.create(info)
         location = self._location(request, info.id)
         try:
-            with self._locked(info.id):
+            if info.is_final:
+                self._link_partials(info)
+            with self._locked(info.id) as lease:
                 if has_body:
-                    info, finish_response = self._write_chunk(
-                        request, info, content_length, checksum
+                    info = self._write_chunk(
+                        request, info, lease, content_length, checksum
                     )
                 elif info.is_final:
-                    info, finish_response = self._assemble(request, info)
+                    info = self._assemble(request, info, lease)
                 elif info.is_complete:
-                    finish_response = self._complete(request, info)
-                else:
-                    finish_response = None
+                    info = self._complete(request, info, lease)
+        except errors.InsufficientStorage:
+            # The first chunk did not fit: keep no empty upload behind.
+            remove_upload(self.store, self.locker, info.id, with_partials=False)
+            raise
         except errors.TusError as error:
             error.headers.setdefault("Location", location)
             raise
-        if finish_response is not None:
-            finish_response.headers.setdefault("Location", location)
-            return self._completed_by_hook(finish_response, info)
+        # tus: Location is the upload's URL, even when it finished already.
         reply_headers = {"Location": location, "Upload-Offset": str(info.offset)}
+        response = TusResponse(status=201, headers=reply_headers)
+        if info.finished:
+            return self._finished_reply(request, info, response)
         self._add_expires(reply_headers, info)
-        return TusResponse(status=201, headers=reply_headers)
+        return response
+
+    def _link_partials(self, final: UploadInfo) -> None:
+        """Note the final upload on its partials, so the last one to complete
+        assembles it (concatenation-unfinished)."""
+        for partial_id in final.partial_ids:
+            with self._locked(partial_id):
+                partial = self.store.get_info(partial_id)
+                if final.id not in partial.final_ids:
+                    partial.final_ids.append(final.id)
+                    self.store.update_info(partial)
 
     def _new_upload(
         self,
@@ -556,32 +598,35 @@ class Handler:
         info = self._load(request)
         if info.is_final:
             raise errors.Forbidden("a final upload can't be patched")
-        with self._locked(info.id):
+        with self._locked(info.id) as lease:
             info = self._load(request)
+            info = self._found_finished(request, info, lease)
+            if info.finished:
+                if not _is_replay(info, client_offset, content_length):
+                    if client_offset == info.offset:
+                        raise errors.TooLarge("data past Upload-Length")
+                    raise errors.OffsetMismatch()
+                self._drain(request.body, content_length or 0)
+                if info.is_partial:
+                    self._assemble_finals(request, info)
+                return self._chunk_response(request, info)
             if client_offset != info.offset:
-                if self._is_finish_retry(info, client_offset, content_length):
-                    self._drain(request.body, content_length or 0)
-                    return self._chunk_response(info, self._complete(request, info))
                 raise errors.OffsetMismatch()
-            was_complete = info.is_complete
             self._apply_length(info, new_length)
             self._check_room(info, content_length)
-            info, finish_response = self._write_chunk(
-                request, info, content_length, checksum, was_complete=was_complete
-            )
-        return self._chunk_response(info, finish_response)
+            info = self._write_chunk(request, info, lease, content_length, checksum)
+        return self._chunk_response(request, info)
 
-    def _is_finish_retry(
-        self, info: UploadInfo, client_offset: int, content_length: int | None
-    ) -> bool:
-        return (
-            info.is_complete
-            and not info.finished
-            and not info.is_partial
-            and content_length is not None
-            and client_offset < info.offset
-            and client_offset + content_length == info.length
-        )
+    def _found_finished(
+        self, request: TusRequest, info: UploadInfo, lease: Lease
+    ) -> UploadInfo:
+        """Record the finish of a ``finishing`` upload the host took already."""
+        if not info.finishing or info.finished:
+            return info
+        content = self.hooks.find_finished(request, info)
+        if content is None:
+            return info
+        return self._finishing(info, lease).commit(content)
 
     def _apply_length(self, info: UploadInfo, new_length: int | None) -> None:
         """Set a deferred length (once); the same value again is accepted."""
@@ -596,14 +641,22 @@ class Handler:
         self._check_max_size(new_length)
         info.length = new_length
 
-    def _chunk_response(
-        self, info: UploadInfo, finish_response: TusResponse | None
-    ) -> TusResponse:
-        if finish_response is not None:
-            return self._completed_by_hook(finish_response, info)
+    def _chunk_response(self, request: TusRequest, info: UploadInfo) -> TusResponse:
         headers = {"Upload-Offset": str(info.offset)}
+        response = TusResponse(status=204, headers=headers)
+        if info.finished and not info.is_partial:
+            return self._finished_reply(request, info, response)
         self._add_expires(headers, info)
-        return TusResponse(status=204, headers=headers)
+        return response
+
+    def _finished_reply(
+        self, request: TusRequest, info: UploadInfo, response: TusResponse
+    ) -> TusResponse:
+        """The reply about a finished upload: its content's URL, then the host's say."""
+        url = info.content.get("url")
+        if url:
+            response.headers["Content-Location"] = str(url)
+        return self.hooks.finished_reply(request, info, response)
 
     # -- DELETE ---------------------------------------------------------------
 
@@ -611,11 +664,12 @@ class Handler:
         if not self.store.supports_termination:
             raise errors.MethodNotAllowed("termination is not supported")
         info = self._load(request)
-        with self._locked(info.id):
+        with self._locked(info.id) as lease:
             info = self._load(request)
             self.hooks.before_terminate(request, info)
-            self.store.remove(info.id)
-            self.locker.forget(info.id)
+            remove_upload(
+                self.store, self.locker, info.id, with_partials=False, lease=lease
+            )
         return TusResponse(status=204, headers={})
 
     # -- writing --------------------------------------------------------------
@@ -624,16 +678,14 @@ class Handler:
         self,
         request: TusRequest,
         info: UploadInfo,
+        lease: Lease,
         content_length: int | None,
         checksum: ExpectedChecksum | None,
-        *,
-        was_complete: bool = False,
-    ) -> tuple[UploadInfo, TusResponse | None]:
+    ) -> UploadInfo:
         """Stream the body to ``info.offset``; all-or-nothing when checksummed.
 
-        Call with the lock held and ``info`` freshly loaded. The finish step
-        runs when this request completes the upload (not again for an empty
-        PATCH on an upload that was complete already).
+        Call with the lock held and ``info`` freshly loaded. When this
+        completes the upload, the finish runs (see :meth:`_complete`).
         """
         old_offset = info.offset
         hasher = checksum.new_hasher() if checksum is not None else None
@@ -665,10 +717,10 @@ class Handler:
         if self.expiry is not None:
             # Expiry counts from the last successful PATCH (or the creation).
             info.expires = self.clock() + self.expiry
+        if info.is_complete:
+            return self._complete(request, info, lease, acknowledged=old_offset)
         self.store.update_info(info)
-        completes_now = info.is_complete and (written > 0 or not was_complete)
-        finish_response = self._complete(request, info) if completes_now else None
-        return info, finish_response
+        return info
 
     def _read_blocks(
         self,
@@ -719,43 +771,43 @@ class Handler:
         for _ in self._read_blocks(body, content_length, None, None, state):
             pass
 
-    def _assemble_if_ready(self, request: TusRequest, info: UploadInfo) -> UploadInfo:
-        """For HEAD: concatenate a final upload whose partials are all complete."""
-        try:
-            partials = [
-                self.store.get_info(partial_id) for partial_id in info.partial_ids
-            ]
-        except errors.NotFound:
-            return info
-        if info.length is None:
-            info.length = _total_length(partials)
-        if not all(partial.is_complete for partial in partials):
-            return info
-        try:
-            with self._locked(info.id, timeout=0.0):
-                info, _ = self._assemble(request, self.store.get_info(info.id))
-        except errors.Locked:
-            pass
-        return info
-
     def _assemble(
-        self, request: TusRequest, info: UploadInfo
-    ) -> tuple[UploadInfo, TusResponse | None]:
-        """Copy complete partials into a final upload; with the final's lock held."""
-        if info.is_complete:
-            return info, None
+        self, request: TusRequest, info: UploadInfo, lease: Lease
+    ) -> UploadInfo:
+        """Copy complete partials into a final upload and finish it; lock held."""
+        info = self._found_finished(request, info, lease)
+        if info.finished:
+            return info
         partials = [self.store.get_info(partial_id) for partial_id in info.partial_ids]
         if not all(partial.is_complete for partial in partials):
-            return info, None
+            return info
         length = _total_length(partials)
         written = self.store.append(info.id, 0, self._partial_blocks(partials))
         if written != length:
             self.store.truncate(info.id, 0)
-            return info, None
+            return info
         info.length = length
         info.offset = written
-        self.store.update_info(info)
-        return info, self._complete(request, info)
+        return self._complete(request, info, lease, acknowledged=0)
+
+    def _assemble_finals(self, request: TusRequest, partial: UploadInfo) -> None:
+        """Assemble the final uploads waiting for ``partial`` (now complete).
+
+        A final that is busy is being assembled by the request that completed
+        another of its partials. A refusal of its finish does not fail this
+        request: the partial itself was stored.
+        """
+        for final_id in partial.final_ids:
+            try:
+                with self._locked(final_id) as lease:
+                    final = self._load_by_id(request, final_id)
+                    self._assemble(request, final, lease)
+            except (errors.Locked, errors.NotFound, errors.Gone):
+                continue
+            except errors.TusError as error:
+                logger.warning(
+                    "final upload %s was not finished: %s", final_id, error.message
+                )
 
     def _partial_blocks(self, partials: list[UploadInfo]) -> Iterator[bytes]:
         for partial in partials:
@@ -768,17 +820,46 @@ class Handler:
                     remaining -= len(block)
                     yield block
 
-    def _complete(self, request: TusRequest, info: UploadInfo) -> TusResponse | None:
-        """Run the finish step of a complete upload; with the lock held."""
+    def _complete(
+        self,
+        request: TusRequest,
+        info: UploadInfo,
+        lease: Lease,
+        *,
+        acknowledged: int | None = None,
+    ) -> UploadInfo:
+        """Finish a complete upload; with its lock held.
+
+        A partial upload is simply done, and the finals waiting for it are
+        assembled. Any other upload is handed to the host
+        (:meth:`Hooks.after_finish`); until the host commits the finish, the
+        stored offset stays at ``acknowledged``, where the last chunk began.
+
+        :returns: the upload as the reply describes it.
+        """
         if info.is_partial:
             info.finished = True
             self.store.update_info(info)
-            return None
-        finish_response = self.hooks.after_finish(request, info)
-        if not self.replay_finish:
-            info.finished = True
-            self.store.update_info(info)
-        return finish_response
+            self._assemble_finals(request, info)
+            return info
+        info.finishing = True
+        pending = info.offset if acknowledged is None else acknowledged
+        self.store.update_info(replace(info, offset=pending))
+        finishing = self._finishing(info, lease)
+        content = self.hooks.after_finish(request, info, finishing)
+        if not finishing.deferred:
+            return finishing.commit(content, keep_data=True)
+        return _as_finished(info, content)
+
+    def _finishing(self, info: UploadInfo, lease: Lease) -> Finishing:
+        return Finishing(
+            self.store,
+            self.locker,
+            lease,
+            info,
+            expiry=self.expiry,
+            clock=self.clock,
+        )
 
     # -- helpers --------------------------------------------------------------
 
@@ -801,12 +882,12 @@ class Handler:
     @contextlib.contextmanager
     def _locked(
         self, upload_id: str, *, timeout: float | None = None
-    ) -> Iterator[None]:
+    ) -> Iterator[Lease]:
         """Hold the upload's lock; drop the lock file if the upload vanished."""
         wait = self.lock_timeout if timeout is None else timeout
-        with self.locker.lock(upload_id, timeout=wait):
+        with self.locker.lock(upload_id, timeout=wait) as lease:
             try:
-                yield
+                yield lease
             except errors.NotFound:
                 if upload_id not in self.store.list_ids():
                     self.locker.forget(upload_id)
@@ -856,11 +937,27 @@ class Handler:
         if info.expires is not None and not info.is_complete:
             headers["Upload-Expires"] = http_date(info.expires)
 
-    def _completed_by_hook(
-        self, response: TusResponse, info: UploadInfo
-    ) -> TusResponse:
-        response.headers.setdefault("Upload-Offset", str(info.offset))
-        return response
+
+def _as_finished(info: UploadInfo, content: dict[str, Any] | None) -> UploadInfo:
+    """``info`` as it reads once the host has taken it (in memory only)."""
+    return replace(
+        info,
+        offset=info.length if info.length is not None else info.offset,
+        finishing=False,
+        finished=True,
+        content=dict(content or {}),
+    )
+
+
+def _is_replay(
+    info: UploadInfo, client_offset: int, content_length: int | None
+) -> bool:
+    """A PATCH on a finished upload that ends where the upload ends."""
+    if info.length is None or client_offset > info.length:
+        return False
+    if content_length is None:
+        return client_offset == info.length
+    return client_offset + content_length == info.length
 
 
 def _total_length(partials: list[UploadInfo]) -> int | None:

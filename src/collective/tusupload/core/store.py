@@ -11,6 +11,12 @@ The info file is the truth: its ``offset`` only advances after the data up to
 it is on disk, so a crash leaves at worst a data file that is *longer* than
 the info says. Such surplus bytes are ignored and cut off before the next
 write (see :meth:`FileStore.append`).
+
+A full disk (or an exhausted quota) is not a bug but a state of the server:
+every write of a :class:`FileStore` turns it into
+:class:`~.errors.InsufficientStorage` (507, see :mod:`.disk`), and an upload
+that could never fit the free space is refused at creation, before any file
+is made.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from collective.tusupload.core import errors
 from collective.tusupload.core import infofile
+from collective.tusupload.core.disk import format_size
+from collective.tusupload.core.disk import free_space
+from collective.tusupload.core.disk import no_space_as_507
 from collective.tusupload.core.regions import copy_region
 from dataclasses import asdict
 from dataclasses import dataclass
@@ -78,8 +87,21 @@ class UploadInfo:
     """Everything known about one upload; JSON-serialisable.
 
     ``length`` is ``None`` while the length is deferred (or, for a final
-    upload, while a partial's length is unknown). ``finished`` becomes true
-    once the host's finish hook has run (or the host marked it).
+    upload, while a partial's length is unknown).
+
+    Finishing takes two steps, so that an upload is only ever reported
+    complete once the host really has it:
+
+    ``finishing``
+        all bytes are in the data, and the host's finish has started; the
+        ``offset`` still says where the last chunk began, so a client whose
+        finish failed (crash, refusal) sends that chunk again.
+    ``finished``
+        the host has taken the upload (committed its content); ``offset``
+        equals ``length``. The record stays, without data, until it expires,
+        so that a client whose last reply was lost learns the outcome.
+    ``content``
+        what the host made of it, e.g. ``{"url": ..., "uid": ...}``.
     """
 
     id: str
@@ -92,7 +114,10 @@ class UploadInfo:
     is_partial: bool = False
     is_final: bool = False
     partial_ids: list[str] = field(default_factory=list)
+    finishing: bool = False
     finished: bool = False
+    content: dict[str, Any] = field(default_factory=dict)
+    final_ids: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -205,6 +230,13 @@ class Store(abc.ABC):
         """Remove the upload's data and info; return the number of bytes freed."""
 
     @abc.abstractmethod
+    def remove_data(self, upload_id: str) -> int:
+        """Remove the upload's data but keep its info (a finished upload's record).
+
+        :returns: the number of bytes freed.
+        """
+
+    @abc.abstractmethod
     def list_ids(self) -> list[str]:
         """Return the ids of all uploads that have an info."""
 
@@ -270,12 +302,39 @@ class FileStore(Store):
     # -- info -------------------------------------------------------------
 
     def create(self, info: UploadInfo) -> UploadInfo:
-        """Create the empty data file, then the info (which makes it exist)."""
+        """Create the empty data file, then the info (which makes it exist).
+
+        :raises errors.InsufficientStorage: if the upload's length is more
+            than the free space, or the disk is full; no file is left then.
+        """
+        self._check_free_space(info.length)
+        data_path = self.data_path(info.id)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-        descriptor = os.open(self.data_path(info.id), flags, 0o600)
+        with no_space_as_507():
+            descriptor = os.open(data_path, flags, 0o600)
         os.close(descriptor)
-        self.update_info(info)
+        try:
+            self.update_info(info)
+        except BaseException:
+            _unlink_quietly(data_path)
+            raise
         return info
+
+    def free_space(self) -> int:
+        """Return the bytes that can still be written to the directory."""
+        return free_space(self.directory)
+
+    def _check_free_space(self, length: int | None) -> None:
+        """Refuse an upload that could not fit the disk as it is now."""
+        if not length:
+            return
+        free = self.free_space()
+        if length > free:
+            raise errors.InsufficientStorage(
+                f"not enough disk space on the server: this upload needs "
+                f"{format_size(length)}, {format_size(free)} are free; "
+                "try again later or upload a smaller file"
+            )
 
     def get_info(self, upload_id: str) -> UploadInfo:
         """Read the info; clamp the offset to the bytes really on disk."""
@@ -324,13 +383,15 @@ class FileStore(Store):
                 where = infofile.next_write(os.pread(descriptor, size, 0), payload)
                 if where is not None:
                     offset, slot = where
-                    os.pwrite(descriptor, slot, offset)
-                    if self.fsync:
-                        os.fdatasync(descriptor)
+                    with no_space_as_507():
+                        os.pwrite(descriptor, slot, offset)
+                        if self.fsync:
+                            os.fdatasync(descriptor)
                     return
             finally:
                 os.close(descriptor)
-        self._replace_info(path, infofile.new_file(payload))
+        with no_space_as_507():
+            self._replace_info(path, infofile.new_file(payload))
 
     def _replace_info(self, path: str, content: bytes) -> None:
         """Write a whole info file to a temp file and rename it into place."""
@@ -362,7 +423,7 @@ class FileStore(Store):
     def append(self, upload_id: str, offset: int, blocks: Iterable[bytes]) -> int:
         """Cut the data to ``offset``, then append ``blocks``; return bytes written."""
         written = 0
-        with open(self.data_path(upload_id), "r+b") as data_file:
+        with no_space_as_507(), self._open_for_writing(upload_id) as data_file:
             self._cut_to(data_file, offset)
             data_file.seek(offset)
             try:
@@ -383,7 +444,7 @@ class FileStore(Store):
         count: int,
     ) -> int:
         """Cut the data to ``offset``, then copy the region in the kernel."""
-        with open(self.data_path(upload_id), "r+b") as data_file:
+        with no_space_as_507(), self._open_for_writing(upload_id) as data_file:
             self._cut_to(data_file, offset)
             written = copy_region(
                 source_fd, source_offset, data_file.fileno(), offset, count
@@ -393,7 +454,7 @@ class FileStore(Store):
 
     def truncate(self, upload_id: str, offset: int) -> None:
         """Cut the data file back to ``offset`` bytes."""
-        with open(self.data_path(upload_id), "r+b") as data_file:
+        with self._open_for_writing(upload_id) as data_file:
             data_file.truncate(offset)
             if self.fsync:
                 os.fdatasync(data_file.fileno())
@@ -414,6 +475,13 @@ class FileStore(Store):
         _unlink_quietly(self.data_path(upload_id))
         if self.fsync:
             self._sync_directory()
+        return freed
+
+    def remove_data(self, upload_id: str) -> int:
+        """Unlink the data file; the info stays."""
+        path = self.data_path(upload_id)
+        freed = self._file_size(path)
+        _unlink_quietly(path)
         return freed
 
     # -- cleanup support ----------------------------------------------------
@@ -437,6 +505,7 @@ class FileStore(Store):
         for name in os.listdir(self.directory):
             if (
                 name.startswith(prefix + INFO_SUFFIX + TEMP_MARKER)
+                or name.startswith(prefix + DATA_SUFFIX + TEMP_MARKER)
                 or name == prefix + DATA_SUFFIX
             ):
                 path = os.path.join(self.directory, name)
@@ -478,6 +547,32 @@ class FileStore(Store):
             return os.stat(path).st_mtime
         except FileNotFoundError:
             return float("inf")
+
+    def _open_for_writing(self, upload_id: str) -> BinaryIO:
+        """Open the data file to change it, never writing through a hard link.
+
+        A host that finished the upload may have hard-linked the data file
+        into its own storage (Plone's blob). If that finish was not recorded
+        (its transaction aborted, or the process died before recording
+        it), the next write must not touch the linked bytes: the data file
+        is first replaced by a private copy.
+        """
+        path = self.data_path(upload_id)
+        if os.stat(path).st_nlink > 1:
+            self._unlink_copy(path)
+        return open(path, "r+b")  # noqa: SIM115 - the caller closes it
+
+    def _unlink_copy(self, path: str) -> None:
+        temp_path = f"{path}{TEMP_MARKER}{secrets.token_hex(4)}"
+        try:
+            with open(path, "rb") as source, open(temp_path, "wb") as target:
+                size = os.fstat(source.fileno()).st_size
+                copy_region(source.fileno(), 0, target.fileno(), 0, size)
+                self._flush(target.fileno())
+            os.replace(temp_path, path)
+        except BaseException:
+            _unlink_quietly(temp_path)
+            raise
 
     def _flush(self, fd: int) -> None:
         """Make the bytes just written durable, if the store is asked to."""

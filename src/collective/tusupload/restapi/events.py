@@ -1,10 +1,16 @@
-"""Let tus clients reach the REST endpoints without ``Accept: application/json``.
+"""Publisher events around the tus endpoints.
 
-plone.rest only routes a request to a service when its ``Accept`` header
-names exactly one media type that a service is registered for, or under
-``++api++``. tus clients (tus-js-client, tuspy, Uppy) send no such header, so
-a request whose path ends in ``@tus-upload[/<id>]`` or ``@tus-replace`` is
-marked as an API request here, as if it had asked for JSON.
+Routing: plone.rest only routes a request to a service when its ``Accept``
+header names exactly one media type that a service is registered for, or
+under ``++api++``. tus clients (tus-js-client, tuspy, Uppy) send no such
+header, so a request whose path ends in ``@tus-upload[/<id>]`` or
+``@tus-replace`` is marked as an API request here, as if it had asked for JSON.
+
+HEAD: Zope and waitress send whatever body a response holds, HEAD or not. An
+error view (plone.rest's JSON errors, a traversal 404, a 401) writes one, and
+a client on a kept-alive connection then reads it as the next reply's status
+line. So for HEAD requests under the endpoints the body is dropped once it
+is written, before the response goes out.
 """
 
 from plone.rest.events import mark_as_api_request
@@ -20,6 +26,24 @@ def is_tus_path(path: str) -> bool:
     return bool(segments) and (
         segments[-1] in ENDPOINTS or (len(segments) > 1 and segments[-2] in ENDPOINTS)
     )
+
+
+def under_tus_endpoint(path: str) -> bool:
+    """Whether any segment of ``path`` is a tus endpoint (also for odd paths)."""
+    return any(segment in ENDPOINTS for segment in path.split("/"))
+
+
+def drop_head_body(event) -> None:
+    """IPubBeforeCommit/IPubBeforeAbort subscriber: HEAD replies carry no body."""
+    request = event.request
+    if request.get("REQUEST_METHOD", "").upper() != "HEAD":
+        return
+    if not under_tus_endpoint(request.get("PATH_INFO", "")):
+        return
+    response = request.response
+    if response.body:
+        response.body = b""
+        response.setHeader("Content-Length", "0")
 
 
 def mark_tus_request_as_api_request(event) -> None:
