@@ -37,14 +37,16 @@ def conflict_once():
 
 class TestConflictRetry:
     def test_final_patch_retried_by_zope_creates_one_object(
-        self, site, alice, upload_dir, conflict_once
+        self, site, alice, upload_dir, conflict_once, caplog
     ):
+        caplog.set_level("INFO", logger="collective.tusupload")
         url = alice.create(len(PAYLOAD), filename="retry.bin").headers["Location"]
         assert alice.patch(url, PAYLOAD[:10000], 0).status_code == 204
         response = alice.patch(url, PAYLOAD[10000:], 10000)
         assert response.status_code == 204, response.text
         # Zope retried the request: the subscriber ran twice, once in vain.
         assert conflict_once == ["retry.bin", "retry.bin"]
+        assert caplog.text.count("tus request retried after a conflict") == 1
         assert objects_in(site) == ["report", "retry.bin"]
         assert download(response.headers["Location"]) == PAYLOAD
         # The data went; the finished upload's record answers HEAD.

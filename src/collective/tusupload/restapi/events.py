@@ -13,6 +13,7 @@ line. So for HEAD requests under the endpoints the body is dropped once it
 is written, before the response goes out.
 """
 
+from collective.tusupload import logger
 from plone.rest.events import mark_as_api_request
 from plone.rest.interfaces import IAPIRequest
 
@@ -44,6 +45,34 @@ def drop_head_body(event) -> None:
     if response.body:
         response.body = b""
         response.setHeader("Content-Length", "0")
+
+
+#: Tus requests Zope retried after a ConflictError in this process (see
+#: :func:`count_retry`); benchmarks read it from the log.
+retried_requests = 0
+
+
+def count_retry(event) -> None:
+    """IPubFailure subscriber: log each tus request Zope is about to retry.
+
+    A retry re-runs the whole request, so finishes that conflict cost real
+    time; the log line (``tus request retried after a conflict``) lets
+    benchmarks and admins count them.
+    """
+    global retried_requests
+    if not event.retry:
+        return
+    request = event.request
+    path = request.get("PATH_INFO", "")
+    if not under_tus_endpoint(path):
+        return
+    retried_requests += 1
+    logger.info(
+        "tus request retried after a conflict (%s %s; %d in this process)",
+        request.get("REQUEST_METHOD", ""),
+        path,
+        retried_requests,
+    )
 
 
 def mark_tus_request_as_api_request(event) -> None:
