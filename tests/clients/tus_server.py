@@ -144,6 +144,14 @@ class ServerProcess:
         with open(path, encoding="utf-8") as summary_file:
             return json.load(summary_file)
 
+    def app_calls(self, upload_id: str) -> int:
+        """How often the app was handed the finished upload ``upload_id``."""
+        try:
+            with open(os.path.join(self.received_dir, "calls.log")) as calls:
+                return sum(1 for line in calls if line.strip() == upload_id)
+        except FileNotFoundError:
+            return 0
+
     def data_path(self, upload_id: str) -> str:
         return os.path.join(self.upload_dir, upload_id + ".data")
 
@@ -173,6 +181,19 @@ def _throttled(app, delay: float):
     return middleware
 
 
+def _counting(app, calls_path: str):
+    """Append the upload id of every finished upload the app is handed."""
+
+    def middleware(environ, start_response):
+        upload_id = environ.get("tus.upload_id")
+        if upload_id:
+            with open(calls_path, "a", encoding="utf-8") as calls:
+                calls.write(upload_id + "\n")
+        return app(environ, start_response)
+
+    return middleware
+
+
 def main(argv: list[str] | None = None) -> None:
     arguments = argparse.ArgumentParser()
     arguments.add_argument("--directory", required=True)
@@ -187,8 +208,10 @@ def main(argv: list[str] | None = None) -> None:
 
     import waitress
 
+    received_dir = os.path.join(options.directory, "received")
+    example = ExampleApp(received_dir=received_dir)
     app = Filter(
-        ExampleApp(received_dir=os.path.join(options.directory, "received")),
+        _counting(example, os.path.join(received_dir, "calls.log")),
         tmp_file_dir=os.path.join(options.directory, "uploads"),
         upload_path="/files",
         keep_finished=options.keep_finished,
