@@ -3,8 +3,12 @@
 from base64 import b64encode
 from io import BytesIO
 from PIL import Image
+from plone.app.testing import login
+from plone.app.testing import logout
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
+from plone.protect.authenticator import createToken
+from ZPublisher.HTTPResponse import HTTPResponse
 
 import hashlib
 import requests
@@ -118,3 +122,17 @@ def png_bytes(size=(40, 30)):
     buffer = BytesIO()
     Image.new("RGB", size, (200, 10, 10)).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def cookie_login(portal, user: str) -> tuple[str, str]:
+    """Plone's session cookie (``__ac``) for ``user``, and a CSRF token of theirs."""
+    response = HTTPResponse()
+    portal.acl_users.session._setupSession(user, response)
+    cookie = response.cookies["__ac"]["value"]
+    if isinstance(cookie, bytes):
+        cookie = cookie.decode()
+    login(portal, user)
+    token = createToken()
+    logout()
+    transaction.commit()
+    return cookie, token

@@ -7,14 +7,13 @@ from plone.app.testing import setRoles
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import TEST_USER_NAME
-from plone.protect.authenticator import createToken
 from plone_tus import client_for
+from plone_tus import cookie_login
 from plone_tus import download
 from plone_tus import objects_in
 from plone_tus import png_bytes
 from plone_tus import sha256
 from Products.CMFPlone.interfaces.constrains import ISelectableConstrainTypes
-from ZPublisher.HTTPResponse import HTTPResponse
 
 import pytest
 import transaction
@@ -203,15 +202,7 @@ class TestCsrf:
     @pytest.fixture
     def cookie_session(self, site, endpoint):
         """alice logged in with Plone's session cookie, and her CSRF token."""
-        response = HTTPResponse()
-        site.acl_users.session._setupSession("alice", response)
-        cookie = response.cookies["__ac"]["value"]
-        if isinstance(cookie, bytes):
-            cookie = cookie.decode()
-        login(site, "alice")
-        token = createToken()
-        logout()
-        transaction.commit()
+        cookie, token = cookie_login(site, "alice")
         client = client_for(endpoint, None)
         client.session.cookies.set("__ac", cookie)
         return client, token
