@@ -493,3 +493,16 @@ def test_of_processes_sweeping_on_an_interval_one_sweeps(make_client, store):
     assert len(done) == 1
     assert sorted(done[0]["removed_ids"]) == sorted(expired)
     assert store.list_ids() == []
+
+
+def test_finished_record_stays_until_it_expires(client, store, clock):
+    """A finished upload's record has no data, and still answers HEAD."""
+    upload_id = client.create(3)
+    client.patch(upload_id, 0, b"abc")
+    store.remove_data(upload_id)  # as a host does when it takes the upload
+    assert store.get_info(upload_id).finished
+    assert cleanup(store, clock=clock).removed_ids == []
+    assert client.head(upload_id).headers["Upload-Offset"] == "3"
+    clock.now += 86400
+    assert cleanup(store, clock=clock).removed_ids == [upload_id]
+    assert store.list_ids() == []

@@ -149,3 +149,29 @@ def test_sigkill_mid_patch_leaves_a_consistent_upload(
     assert client.patch(upload_id, 4, b"efgh").status == 204
     with open(os.path.join(tmp_path, f"{upload_id}.data"), "rb") as data:
         assert data.read() == b"abcdefgh"
+
+
+def test_writes_never_go_through_a_hard_link(store):
+    """A host may link the data into its own storage (a blob) and then abort
+    or crash before the finish is recorded: the next write copies first."""
+    upload_id = store.create(UploadInfo(id=new_upload_id(), length=8)).id
+    store.append(upload_id, 0, [b"abcdefgh"])
+    blob = store.data_path(upload_id) + ".blob"
+    os.link(store.data_path(upload_id), blob)
+    store.append(upload_id, 4, [b"WXYZ"])
+    store.truncate(upload_id, 2)
+    with open(blob, "rb") as linked:
+        assert linked.read() == b"abcdefgh"
+    with store.open_data(upload_id) as data:
+        assert data.read() == b"ab"
+    assert os.stat(store.data_path(upload_id)).st_nlink == 1
+    leftovers = [name for name in os.listdir(store.directory) if ".tmp-" in name]
+    assert leftovers == []
+
+
+def test_remove_data_keeps_the_record(store):
+    upload_id = store.create(UploadInfo(id=new_upload_id(), length=2)).id
+    store.append(upload_id, 0, [b"ab"])
+    assert store.remove_data(upload_id) == 2
+    assert not store.has_data(upload_id)
+    assert store.get_info(upload_id).id == upload_id
