@@ -1,9 +1,9 @@
 """cleanup: expired uploads, orphans, dead lock files; never a locked upload."""
 
 from collective.tusupload.core.cleanup import cleanup
-from collective.tusupload.core.cleanup import last_sweep
-from collective.tusupload.core.cleanup import sweep
-from collective.tusupload.core.protocol import http_date
+from collective.tusupload.core.sweep import last_sweep
+from collective.tusupload.core.sweep import sweep
+from collective.tusupload.core.tus.headers import http_date
 
 import fcntl
 import io
@@ -242,7 +242,7 @@ def hold_lock_in_subprocess(store, upload_id):
     """Start a process holding the upload's lock until its stdin closes."""
     script = (
         "import sys\n"
-        "from collective.tusupload.core.locks import FileLocker\n"
+        "from collective.tusupload.core.filestore import FileLocker\n"
         f"with FileLocker({store.directory!r}).lock({upload_id!r}):\n"
         "    print('held', flush=True)\n"
         "    sys.stdin.read()\n"
@@ -451,7 +451,7 @@ def run_together(script: str, directory: str, *, processes: int) -> list:
 SWEEPER = """
 import json, sys
 from collective.tusupload.core.cleanup import cleanup
-from collective.tusupload.core.store import FileStore
+from collective.tusupload.core.filestore import FileStore
 sys.stdin.readline()  # start together
 summary = cleanup(FileStore(sys.argv[1], fsync=False), clock=lambda: 4e9)
 print(json.dumps(summary.to_dict()))
@@ -478,7 +478,7 @@ def test_two_processes_cleaning_one_directory_remove_each_file_once(make_client,
 
 SCHEDULED_SWEEPER = """
 import json, sys
-from collective.tusupload.core.cleanup import sweep
+from collective.tusupload.core.sweep import sweep
 sys.stdin.readline()  # start together
 summary = sweep(sys.argv[1], interval=3600)
 print(json.dumps(None if summary is None else summary.to_dict()))

@@ -1,8 +1,8 @@
 """The two-slot info file: in-place updates that are never half done."""
 
 from collective.tusupload.core import FileStore
-from collective.tusupload.core import infofile
 from collective.tusupload.core import UploadInfo
+from collective.tusupload.core.filestore import infofile
 
 import json
 import os

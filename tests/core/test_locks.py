@@ -4,8 +4,8 @@ from collective.tusupload.core import errors
 from collective.tusupload.core import FileLocker
 from collective.tusupload.core import FileStore
 from collective.tusupload.core import Handler
-from collective.tusupload.core.locks import HOLDER_WIDTH
-from collective.tusupload.core.locks import read_holder
+from collective.tusupload.core.filestore.locker import HOLDER_WIDTH
+from collective.tusupload.core.filestore.locker import read_holder
 
 import multiprocessing
 import os

@@ -76,7 +76,7 @@ class TestFsync:
         assert get_settings().fsync is expected
 
     def test_store_follows_setting(self, portal, monkeypatch, tmp_path):
-        from collective.tusupload.uploads import open_store
+        from collective.tusupload.backend import open_store
 
         monkeypatch.setenv("TUSUPLOAD_FSYNC", "1")
         monkeypatch.setenv("TUSUPLOAD_TMP_DIR", str(tmp_path))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from collective.tusupload.core.cleanup import DEFAULT_GRACE
-from collective.tusupload.core.cleanup import sweep
+from collective.tusupload.core.sweep import sweep
 
 import argparse
 import os

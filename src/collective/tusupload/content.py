@@ -2,9 +2,10 @@
 
 Everything here runs inside the request's transaction and knows nothing about
 HTTP: it picks the content type and its primary file field, moves the upload's
-bytes into a ZODB blob without copying them through Python, and creates or
-updates the object. The caller (:mod:`collective.tusupload.uploads`) decides
-when the temporary upload may go (only after the commit).
+bytes into a ZODB blob without copying them through Python (or, from a store
+without local files, streams them in), and creates or updates the object.
+The caller (:mod:`collective.tusupload.policy`) decides when the temporary
+upload may go (only after the commit).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from plone.rfc822.interfaces import IPrimaryField
 from plone.uuid.interfaces import IMutableUUID
 from plone.uuid.interfaces import IUUID
 from Products.CMFCore.utils import getToolByName
+from typing import BinaryIO
 from ZODB.blob import Blob
 from zope.annotation.interfaces import IAnnotations
 from zope.event import notify
@@ -204,11 +206,41 @@ def blob_from_path(data_path: str, *, jar=None) -> Blob:
     return blob
 
 
-def named_file_from_path(field, data_path: str, details: FileDetails, *, jar=None):
-    """A NamedBlobFile/NamedBlobImage (as ``field`` wants) holding ``data_path``."""
+def blob_from_stream(data: BinaryIO, *, jar=None) -> Blob:
+    """A new blob holding what ``data`` reads, copied in bounded blocks.
+
+    For stores that keep no local file (:meth:`~.core.store.Store.local_path`
+    is None): the bytes go through Python once, never all in memory.
+    """
+    blob = Blob()
+    if jar is not None:
+        jar.add(blob)
+    with blob.open("w") as target:
+        shutil.copyfileobj(data, target, COPY_BLOCK_SIZE)
+    return blob
+
+
+def named_file_from_upload(
+    field,
+    details: FileDetails,
+    *,
+    data_path: str | None = None,
+    data: BinaryIO | None = None,
+    jar=None,
+):
+    """A NamedBlobFile/NamedBlobImage (as ``field`` wants) holding the upload.
+
+    :param data_path: the upload's local file, linked into the blob; or
+    :param data: an open stream of its bytes, copied into the blob.
+    """
     factory = field._type
     value = factory(filename=details.filename, contentType=details.content_type)
-    value._blob = blob_from_path(data_path, jar=jar)
+    if data_path is not None:
+        value._blob = blob_from_path(data_path, jar=jar)
+    elif data is not None:
+        value._blob = blob_from_stream(data, jar=jar)
+    else:
+        raise ValueError("give data_path or data")
     # Recompute what the value derives from its data (size, image info).
     value.__dict__.pop("size", None)
     if INamedBlobImageField.providedBy(field):
@@ -224,8 +256,9 @@ def create_from_upload(
     container,
     *,
     portal_type: str,
-    data_path: str,
     details: FileDetails,
+    data_path: str | None = None,
+    data: BinaryIO | None = None,
     fieldname: str | None = None,
     uid: str | None = None,
     upload_id: str | None = None,
@@ -235,6 +268,8 @@ def create_from_upload(
     The id comes from the filename through Plone's name chooser; the file
     field is set before the created event fires.
 
+    :param data_path: the upload's local file (hard-linked into the blob);
+    :param data: else an open stream of its bytes (copied into the blob).
     :param uid: the UID the object gets (decided when the upload was
         created, so that a finish can be recognised after a crash).
     :param upload_id: recorded on the object (see :func:`record_upload`).
@@ -244,8 +279,12 @@ def create_from_upload(
     if portal_type not in addable_types(container):
         raise ContentError(403, f"{portal_type!r} can't be added here")
     field = file_field_for_type(portal_type, fieldname)
-    value = named_file_from_path(
-        field, data_path, details, jar=getattr(container, "_p_jar", None)
+    value = named_file_from_upload(
+        field,
+        details,
+        data_path=data_path,
+        data=data,
+        jar=getattr(container, "_p_jar", None),
     )
     fields = {
         "id": details.filename,
@@ -265,8 +304,9 @@ def create_from_upload(
 def replace_from_upload(
     obj,
     *,
-    data_path: str,
     details: FileDetails,
+    data_path: str | None = None,
+    data: BinaryIO | None = None,
     fieldname: str | None = None,
     upload_id: str | None = None,
 ):
@@ -276,8 +316,12 @@ def replace_from_upload(
     :returns: ``obj``, modified and reindexed.
     """
     field = file_field_of(obj, fieldname)
-    value = named_file_from_path(
-        field, data_path, details, jar=getattr(obj, "_p_jar", None)
+    value = named_file_from_upload(
+        field,
+        details,
+        data_path=data_path,
+        data=data,
+        jar=getattr(obj, "_p_jar", None),
     )
     field.set(field.interface(obj), value)
     if upload_id:

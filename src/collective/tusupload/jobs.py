@@ -20,7 +20,7 @@ requests (functional tests); their database is plone.testing's stand-in,
 which tells them apart. Tests that want the scheduler start it themselves.
 
 Each run reads the settings again from the sites' registries and calls
-:func:`collective.tusupload.core.cleanup.sweep`, whose directory lock and
+:func:`collective.tusupload.core.sweep.sweep`, whose directory lock and
 timestamp file make sure that all processes sharing a directory sweep it at
 most once per interval between them.
 """
@@ -30,8 +30,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterable
 from collective.tusupload.core.cleanup import CleanupSummary
-from collective.tusupload.core.cleanup import last_sweep
-from collective.tusupload.core.cleanup import sweep
+from collective.tusupload.core.sweep import last_sweep
+from collective.tusupload.core.sweep import sweep
 from dataclasses import dataclass
 
 import logging
@@ -84,7 +84,7 @@ def last_record(directory: str) -> SweepRecord | None:
 def run_now(directory: str, **options: object) -> CleanupSummary | None:
     """Sweep ``directory`` at once, whatever the interval (view, REST call).
 
-    :param options: passed on to :func:`~.core.cleanup.sweep`.
+    :param options: passed on to :func:`~.core.sweep.sweep`.
     :returns: the summary, or None if another process is sweeping right now.
     :raises FileNotFoundError: if the directory does not exist.
     """

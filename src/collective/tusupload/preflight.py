@@ -5,7 +5,7 @@ chunk. Whatever would make that last step fail has to be found when the
 upload is created, before the client sends a byte: otherwise a user sends
 gigabytes and then gets an error the client can't recover from (it resumes,
 finds offset = length, and stops). These checks run in
-:meth:`collective.tusupload.uploads.PloneHooks.before_create`, after the
+:meth:`collective.tusupload.policy.PloneHooks.before_create`, after the
 permission and type checks, and refuse with
 :class:`~collective.tusupload.core.errors.HookRefused`:
 

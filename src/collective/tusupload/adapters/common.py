@@ -12,18 +12,6 @@ from typing import BinaryIO
 TUS_METHODS = frozenset({"OPTIONS", "HEAD", "POST", "PATCH", "DELETE"})
 
 
-def effective_method(method: str, override: str | None) -> str:
-    """Return the method a tus request means, after ``X-HTTP-Method-Override``.
-
-    :param method: the HTTP request method.
-    :param override: the value of ``X-HTTP-Method-Override``, if any.
-    :returns: the upper-cased method.
-    """
-    if override and override.strip():
-        return override.strip().upper()
-    return method.upper()
-
-
 #: Default of adapter arguments that are derived from the request URL.
 DERIVE = object()
 
@@ -51,7 +39,7 @@ def split_upload_url(url: str, method: str) -> tuple[str, str | None]:
     know where its tus endpoint is mounted (the legacy ``Tus`` API).
 
     :param url: the request URL without query string.
-    :param method: the effective method (see :func:`effective_method`).
+    :param method: the method meant (:func:`~..core.request.resolve_verb`).
     :returns: ``(base_url, upload_id)``; ``upload_id`` is ``None`` for the
         collection URL.
     """

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from collective.tusupload.core.finishing import Finishing
-from collective.tusupload.core.finishing import remove_upload as remove_locked
-from collective.tusupload.core.locks import Locker
-from collective.tusupload.core.protocol import Hooks
-from collective.tusupload.core.store import Store
-from collective.tusupload.core.store import UploadInfo
+from collective.tusupload.core.hooks import Hooks
+from collective.tusupload.core.info import UploadInfo
 from typing import Any
 
 
@@ -47,19 +44,3 @@ class RecordFinish(Hooks):
                 finishing.defer()
                 state.finishing = finishing
         return None
-
-
-def remove_upload(
-    store: Store,
-    upload_id: str,
-    *,
-    locker: Locker | None = None,
-    with_partials: bool = True,
-) -> None:
-    """Remove an upload and the partial uploads it was made of, each under its lock."""
-    remove_locked(
-        store,
-        locker if locker is not None else store.create_locker(),
-        upload_id,
-        with_partials=with_partials,
-    )

@@ -24,11 +24,10 @@ from collective.tusupload.adapters.common import parse_float
 from collective.tusupload.adapters.common import parse_int
 from collective.tusupload.adapters.finish import FinishState
 from collective.tusupload.adapters.finish import RecordFinish
-from collective.tusupload.adapters.finish import remove_upload
+from collective.tusupload.core.filestore import FileStore
+from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.protocol import Handler
-from collective.tusupload.core.protocol import TusResponse
-from collective.tusupload.core.store import FileStore
-from collective.tusupload.core.store import UploadInfo
+from collective.tusupload.core.request import TusResponse
 from typing import Any
 
 
@@ -117,4 +116,4 @@ class Tus:
 
     def cleanup_file(self, uid: str | None = None) -> None:
         """Remove the upload (this request's by default) and its partial uploads."""
-        remove_upload(self.store, uid or self.upload_id)
+        self.handler.engine.remove(uid or self.upload_id)

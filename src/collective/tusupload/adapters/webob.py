@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from collective.tusupload.adapters.common import BoundedReader
 from collective.tusupload.adapters.common import DERIVE
-from collective.tusupload.adapters.common import effective_method
 from collective.tusupload.adapters.common import is_tus_request
 from collective.tusupload.adapters.common import resolve_location
-from collective.tusupload.core.protocol import TusRequest
-from collective.tusupload.core.protocol import TusResponse
+from collective.tusupload.core.request import resolve_verb
+from collective.tusupload.core.request import TusRequest
+from collective.tusupload.core.request import TusResponse
 from typing import Any
 from typing import BinaryIO
 from urllib.parse import quote
@@ -53,9 +53,7 @@ class WebobAdapter:
     @property
     def method(self) -> str:
         """The method after ``X-HTTP-Method-Override``."""
-        return effective_method(
-            self.req.method, self.req.headers.get("X-HTTP-Method-Override")
-        )
+        return resolve_verb(self.req.method, self.req.headers)
 
     @property
     def url(self) -> str:

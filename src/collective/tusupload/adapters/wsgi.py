@@ -38,10 +38,10 @@ from collective.tusupload.adapters.common import parse_float
 from collective.tusupload.adapters.common import parse_int
 from collective.tusupload.adapters.finish import FinishState
 from collective.tusupload.adapters.finish import RecordFinish
+from collective.tusupload.core.compose import file_backend
 from collective.tusupload.core.finishing import Finishing
 from collective.tusupload.core.protocol import Handler
-from collective.tusupload.core.protocol import TusResponse
-from collective.tusupload.core.store import FileStore
+from collective.tusupload.core.request import TusResponse
 from typing import Any
 
 import io
@@ -109,8 +109,9 @@ class Filter:
         self.max_size = parse_int(max_size)
         self.keep_finished = parse_bool(keep_finished)
         self.cleanup_interval = parse_float(cleanup_interval, 0.0)
-        self.store = FileStore(self.tmp_file_dir, fsync=parse_bool(fsync))
-        self.locker = self.store.create_locker()
+        backend = file_backend(self.tmp_file_dir, fsync=parse_bool(fsync))
+        self.store = backend.store
+        self.locker = backend.locker
         options = {
             "max_size": self.max_size,
             "expiry": self.upload_valid_duration,
@@ -161,8 +162,9 @@ class Filter:
             request, base_url=self.base_url(request), upload_id=upload_id
         )
         state = FinishState(host=request)
-        tus_response = self.handler.handle(adapter.tus_request(context=state))
-        if adapter.method == "POST":
+        tus_request = adapter.tus_request(context=state)
+        tus_response = self.handler.handle(tus_request)
+        if tus_request.verb == "POST":
             self._maybe_cleanup()
         if state.finishing is None:
             return adapter.apply_response(tus_response)(environ, start_response)
@@ -194,7 +196,7 @@ class Filter:
         finishing: Finishing,
     ) -> Iterable[bytes]:
         info = finishing.info
-        path = self.store.data_path(info.id)
+        path = self.store.local_path(info.id)
         downstream = dict(environ)
         downstream.update(
             {

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from collective.tusupload.adapters.common import BoundedReader
 from collective.tusupload.adapters.common import DERIVE
-from collective.tusupload.adapters.common import effective_method
 from collective.tusupload.adapters.common import is_tus_request
 from collective.tusupload.adapters.common import resolve_location
-from collective.tusupload.core.protocol import TusRequest
-from collective.tusupload.core.protocol import TusResponse
+from collective.tusupload.core.request import resolve_verb
+from collective.tusupload.core.request import TusRequest
+from collective.tusupload.core.request import TusResponse
 from typing import Any
 from typing import BinaryIO
 
@@ -147,9 +147,7 @@ class Zope2RequestAdapter:
     @property
     def method(self) -> str:
         """The method after ``X-HTTP-Method-Override``."""
-        return effective_method(
-            self.raw_method, self.get_header("X-HTTP-Method-Override")
-        )
+        return resolve_verb(self.raw_method, self.headers)
 
     @property
     def url(self) -> str:

@@ -9,8 +9,8 @@ failing.
 from collective.tusupload import _
 from collective.tusupload.core.errors import ServiceUnavailable
 from collective.tusupload.core.store import is_valid_upload_id
-from collective.tusupload.uploads import delete_pending
-from collective.tusupload.uploads import list_pending
+from collective.tusupload.pending import delete_pending
+from collective.tusupload.pending import list_pending
 from plone.base.utils import safe_text
 from plone.protect.authenticator import check as check_csrf_token
 from Products.Five.browser import BrowserView

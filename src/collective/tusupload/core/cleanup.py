@@ -10,45 +10,37 @@
 - unfinished uploads whose info has no data or can't be read;
 - files of ids without info (data, stray temp info files) once they are
   older than a grace period, so that an upload being created is never hit;
-- lock files without upload (stale locks): nobody holds them (``flock``
-  try) and their holder is not a live process of this host.
+- what the locks of vanished uploads left behind (stale lock files of a
+  :class:`~.filestore.FileLocker`), once nobody alive holds them
+  (:meth:`~.locks.Locker.clear_stale`).
 
 An upload whose lock is held (a PATCH is writing to it) is never touched: it
 is reported as busy and retried next time. Every removal happens under the
 upload's lock after checking again, so several cleanups (threads, processes,
 hosts sharing the directory) may run at once and each file goes exactly once.
 
-:func:`sweep` adds the coordination a scheduler needs: a directory-wide,
-non-blocking sweep lock and a timestamp file, so that all the processes that
-share a directory sweep it at most once per interval between them.
+:func:`~.sweep.sweep` adds the coordination a scheduler needs
+for a directory that several processes share.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from collections.abc import Iterator
 from collective.tusupload.core import errors
-from collective.tusupload.core.locks import FileLocker
-from collective.tusupload.core.locks import is_same_file
+from collective.tusupload.core.compose import default_locker
+from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.locks import Locker
-from collective.tusupload.core.store import FileStore
-from collective.tusupload.core.store import LOCK_SUFFIX
+from collective.tusupload.core.removal import remove_upload
 from collective.tusupload.core.store import Store
-from collective.tusupload.core.store import UploadInfo
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
 
 import contextlib
-import fcntl
-import os
-import socket
 import time
 
 
 DEFAULT_GRACE = 3600.0
-SWEEP_LOCK_NAME = ".sweep.lock"
-LAST_SWEEP_NAME = ".last-sweep"
 
 
 @dataclass
@@ -101,7 +93,8 @@ def cleanup(
 ) -> CleanupSummary:
     """Remove expired and broken uploads and orphaned files from ``store``.
 
-    :param locker: the handler's locker; defaults to ``store.create_locker()``.
+    :param locker: the handler's locker; by default the one
+        :func:`~.compose.default_locker` pairs with ``store``.
     :param clock: current time in seconds since the epoch.
     :param dry_run: report what would go without removing (or locking) anything.
     :param grace: seconds an orphaned file must be untouched before removal
@@ -113,92 +106,23 @@ def cleanup(
     """
     if grace < 0 or (older_than is not None and older_than < 0):
         raise ValueError("grace and older_than must not be negative")
-    locker = locker if locker is not None else store.create_locker()
+    if locker is None:
+        locker = default_locker(store)
     summary = CleanupSummary(dry_run=dry_run)
     now = clock()
     judge = _Judge(store, now, older_than)
     for upload_id in store.list_ids():
         if judge.is_removable(upload_id):
             _remove_upload(store, locker, upload_id, judge, summary)
-    for upload_id in store.list_orphans(older_than=now - grace):
-        if _leftovers(store, upload_id):
+    orphans = store.list_orphans(older_than=now - grace)
+    for upload_id in orphans:
+        if store.has_leftovers(upload_id):
             _remove_orphan(store, locker, upload_id, summary)
-        else:
+    handled = set(store.list_ids()) | set(summary.removed_ids)
+    for upload_id in locker.list_ids(older_than=now - grace):
+        if upload_id not in handled:
             _remove_stale_lock(store, locker, upload_id, summary)
     return summary
-
-
-# -- sweeping a directory -----------------------------------------------------
-
-
-def sweep(
-    directory: str | os.PathLike[str],
-    *,
-    interval: float = 0.0,
-    wall_clock: Callable[[], float] = time.time,
-    **options: object,
-) -> CleanupSummary | None:
-    """Clean ``directory`` unless another process is at it or did it lately.
-
-    Takes ``<directory>/.sweep.lock`` without waiting and reads the time of
-    the last sweep from ``<directory>/.last-sweep``; all processes sharing
-    the directory thus sweep it at most once per ``interval`` between them.
-
-    :param interval: seconds that must have passed since the last sweep of
-        anyone; 0 sweeps whenever the sweep lock is free.
-    :param wall_clock: time used for the timestamp file (shared between
-        processes, so wall-clock time).
-    :param options: passed on to :func:`cleanup` (``dry_run``, ``grace``,
-        ``older_than``, ``clock``); the store is a :class:`FileStore`.
-    :returns: the summary, or None if skipped (busy or not due).
-    :raises FileNotFoundError: if ``directory`` does not exist.
-    """
-    directory = os.fspath(directory)
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"no such directory: {directory}")
-    with _directory_lock(directory) as acquired:
-        if not acquired:
-            return None
-        now = wall_clock()
-        if interval > 0 and now < last_sweep(directory) + interval:
-            return None
-        dry_run = bool(options.get("dry_run", False))
-        if not dry_run:
-            _write_last_sweep(directory, now)
-        return cleanup(FileStore(directory), **options)  # type: ignore[arg-type]
-
-
-def last_sweep(directory: str | os.PathLike[str]) -> float:
-    """Return when ``directory`` was last swept (0.0 if never)."""
-    try:
-        with open(os.path.join(directory, LAST_SWEEP_NAME), encoding="ascii") as file:
-            return float(file.read().strip() or 0.0)
-    except (FileNotFoundError, ValueError):
-        return 0.0
-
-
-def _write_last_sweep(directory: str, now: float) -> None:
-    path = os.path.join(directory, LAST_SWEEP_NAME)
-    temp_path = f"{path}.{os.getpid()}"
-    with open(temp_path, "w", encoding="ascii") as file:
-        file.write(f"{now:.3f}\n")
-    os.replace(temp_path, path)
-
-
-@contextlib.contextmanager
-def _directory_lock(directory: str) -> Iterator[bool]:
-    """Yield True while holding the directory's sweep lock, False if busy."""
-    path = os.path.join(directory, SWEEP_LOCK_NAME)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(descriptor)
 
 
 # -- judging ------------------------------------------------------------------
@@ -242,26 +166,9 @@ class _Judge:
 
 
 def _last_activity(store: Store, info: UploadInfo) -> float:
-    """When the upload last changed: its files' mtime, else its creation."""
-    if isinstance(store, FileStore):
-        times = [
-            os.stat(path).st_mtime
-            for path in (store.info_path(info.id), store.data_path(info.id))
-            if os.path.exists(path)
-        ]
-        if times:
-            return max(times)
-    return info.created
-
-
-def _leftovers(store: Store, upload_id: str) -> bool:
-    """Whether an id without info still has files other than its lock file."""
-    if isinstance(store, FileStore):
-        return any(
-            name.startswith(upload_id + ".") and name != upload_id + LOCK_SUFFIX
-            for name in os.listdir(store.directory)
-        )
-    return store.usage(upload_id) > 0
+    """When the upload last changed, as the store knows it, else its creation."""
+    changed = store.last_activity(info.id)
+    return changed if changed is not None else info.created
 
 
 # -- removing -----------------------------------------------------------------
@@ -283,13 +190,14 @@ def _remove_upload(
             summary.freed_bytes += store.usage(upload_id)
         return
     try:
-        with locker.lock(upload_id):
+        with locker.lock(upload_id) as lease:
             if not judge.is_removable(upload_id):
                 _forget_if_gone(store, locker, upload_id)
                 return
             summary.removed_ids.append(upload_id)
-            summary.freed_bytes += store.remove(upload_id)
-            locker.forget(upload_id)
+            summary.freed_bytes += remove_upload(
+                store, locker, upload_id, with_partials=False, lease=lease
+            )
     except errors.Locked:
         summary.skipped_locked.append(upload_id)
 
@@ -308,7 +216,7 @@ def _remove_orphan(
         return
     try:
         with locker.lock(upload_id):
-            if upload_id in store.list_ids() or not _leftovers(store, upload_id):
+            if upload_id in store.list_ids() or not store.has_leftovers(upload_id):
                 # Its creation completed, or another cleanup was faster.
                 _forget_if_gone(store, locker, upload_id)
                 return
@@ -324,77 +232,30 @@ def _remove_orphan(
 def _remove_stale_lock(
     store: Store, locker: Locker, upload_id: str, summary: CleanupSummary
 ) -> None:
-    """Remove a lock file without upload if nobody alive holds it.
-
-    The lock file is opened without creating it, so that a lock file which
-    another cleanup removed a moment ago is not brought back and counted twice.
-    """
-    if not (isinstance(locker, FileLocker) and isinstance(store, FileStore)):
-        return
-    path = locker.lock_path(upload_id)
+    """Clear what the lock of an upload without info left, if nobody holds it."""
     try:
-        descriptor = os.open(path, os.O_RDWR)
-    except FileNotFoundError:
+        freed = locker.clear_stale(
+            upload_id,
+            in_use=lambda: upload_id in store.list_ids(),
+            dry_run=summary.dry_run,
+        )
+    except errors.Locked:
+        summary.skipped_locked.append(upload_id)
         return
-    try:
-        holder = os.pread(descriptor, 200, 0).decode("utf-8", "replace")
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            summary.skipped_locked.append(upload_id)
-            return
-        if not is_same_file(descriptor, path) or upload_id in store.list_ids():
-            return
-        if _holder_is_alive(holder):
-            summary.skipped_locked.append(upload_id)
-            return
+    if freed is not None:
         summary.stale_locks.append(upload_id)
-        summary.freed_bytes += os.fstat(descriptor).st_size
-        if not summary.dry_run:
-            os.unlink(path)
-    finally:
-        os.close(descriptor)
+        summary.freed_bytes += freed
 
 
 def _probe(store: Store, locker: Locker, upload_id: str) -> str:
-    """'busy', 'free' or 'none', without creating a lock file (for dry runs)."""
-    if not isinstance(locker, FileLocker):
-        return "busy" if locker.is_locked(upload_id) else "free"
-    try:
-        descriptor = os.open(locker.lock_path(upload_id), os.O_RDWR)
-    except FileNotFoundError:
-        return "none"
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return "busy"
-    finally:
-        os.close(descriptor)
-    return "free"
+    """'busy' or 'free', without creating anything (for dry runs)."""
+    return "busy" if locker.is_locked(upload_id) else "free"
 
 
 def _forget_if_gone(store: Store, locker: Locker, upload_id: str) -> None:
     """Drop the lock file we may have created for an id that has no files left."""
-    if upload_id not in store.list_ids() and not _leftovers(store, upload_id):
+    if upload_id not in store.list_ids() and not store.has_leftovers(upload_id):
         locker.forget(upload_id)
-
-
-def _holder_is_alive(holder: str) -> bool:
-    """True if a lock file's holder line names a live other process of this host."""
-    fields = dict(part.split("=", 1) for part in holder.split() if "=" in part)
-    try:
-        pid = int(fields.get("pid", ""))
-    except ValueError:
-        return False
-    if pid <= 0 or fields.get("host") != socket.gethostname() or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _human_bytes(count: int) -> str:

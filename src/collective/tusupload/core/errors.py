@@ -1,9 +1,11 @@
-"""Protocol errors: one exception type per tus error, each knows its status.
+"""Upload errors: one exception type per failure, each knows its tus status.
 
-The handler turns every :class:`TusError` into a reply with the error's
-``status`` and its short plain-text ``message`` as body. Anything else that
-is raised is a bug or a host matter (e.g. a Zope ``ConflictError``) and is
-left to propagate.
+The engine raises them; each wire layer turns every :class:`TusError` into
+its own reply: the tus handler with the error's ``status`` and its short
+plain-text ``message``, the IETF handler as ``application/problem+json``
+(where the draft defines a problem type, e.g. :class:`OffsetMismatch`,
+with the status the draft wants). Anything else that is raised is a bug or
+a host matter (e.g. a Zope ``ConflictError``) and is left to propagate.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ class TusError(Exception):
         if message is not None:
             self.message = message
         self.headers: dict[str, str] = dict(headers or {})
+        #: The upload the error happened to, once it exists (a failed
+        #: creation-with-upload still has its URL).
+        self.upload_id: str | None = None
         super().__init__(self.message)
 
 
@@ -52,11 +57,31 @@ class MethodNotAllowed(TusError):
     message = "method not allowed"
 
 
+class InconsistentLength(BadRequest):
+    """The request's length contradicts the upload's length (400)."""
+
+
 class OffsetMismatch(TusError):
-    """``Upload-Offset`` differs from the server's offset (409)."""
+    """``Upload-Offset`` differs from the server's offset (409).
+
+    :ivar expected: the upload's offset (None when the data itself is short).
+    :ivar provided: the offset the request gave.
+    """
 
     status = 409
     message = "Upload-Offset does not match the upload's offset"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        expected: int | None = None,
+        provided: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, headers=headers)
+        self.expected = expected
+        self.provided = provided
 
 
 class Gone(TusError):
@@ -80,6 +105,12 @@ class TooLarge(TusError):
     message = "upload too large"
 
 
+class PastLength(TooLarge):
+    """A request carries data past the upload's length (413 in tus)."""
+
+    message = "data past Upload-Length"
+
+
 class UnsupportedMediaType(TusError):
     """Wrong ``Content-Type`` for a PATCH (415)."""
 
@@ -95,7 +126,7 @@ class Locked(TusError):
 
 
 class ChecksumMismatch(TusError):
-    """``Upload-Checksum`` does not match the chunk (460)."""
+    """A digest does not match the chunk or the upload (460 in tus)."""
 
     status = 460
     message = "checksum mismatch"

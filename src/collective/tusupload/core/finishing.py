@@ -1,4 +1,4 @@
-"""Finishing an upload exactly once, and removing uploads.
+"""Finishing an upload exactly once.
 
 When the last byte of an upload is stored, the host (Plone, a WSGI app)
 turns it into something of its own: content, a moved file. That work may end
@@ -7,7 +7,7 @@ a WSGI app's reply is closed after it was sent), and it may fail or never
 end (a refusal, a crash). So an upload is reported complete only once the
 host says it has taken it:
 
-1. The handler stores the last chunk, records ``finishing`` but leaves the
+1. The engine stores the last chunk, records ``finishing`` but leaves the
    offset where that chunk began, and hands the host a :class:`Finishing`
    that holds the upload's lock.
 2. The host calls :meth:`Finishing.commit` once its work is durable: the
@@ -17,7 +17,7 @@ host says it has taken it:
    sends its last chunk again.
 
 A host that records its outcome durably (Plone keeps the upload's content
-UID) also answers :meth:`~.protocol.Hooks.find_finished`, which closes the
+UID) also answers :meth:`~.hooks.Hooks.find_finished`, which closes the
 window between its commit and step 2: a crash there leaves a ``finishing``
 upload whose content already exists, and a retry answers with that content.
 """
@@ -25,61 +25,12 @@ upload whose content already exists, and a retry answers with that content.
 from __future__ import annotations
 
 from collections.abc import Callable
-from collective.tusupload.core import errors
+from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.locks import Lease
 from collective.tusupload.core.locks import Locker
+from collective.tusupload.core.removal import remove_upload
 from collective.tusupload.core.store import Store
-from collective.tusupload.core.store import UploadInfo
 from typing import Any
-
-import contextlib
-import logging
-
-
-logger = logging.getLogger("collective.tusupload")
-
-#: Seconds to wait for a busy upload when removing it.
-REMOVE_TIMEOUT = 5.0
-
-
-def remove_upload(
-    store: Store,
-    locker: Locker,
-    upload_id: str,
-    *,
-    with_partials: bool = True,
-    timeout: float = REMOVE_TIMEOUT,
-    lease: Lease | None = None,
-) -> int:
-    """Remove an upload under its lock, then its lock file.
-
-    :param with_partials: also remove the partial uploads a final upload
-        was made of.
-    :param lease: the upload's lock if the caller holds it already.
-    :returns: the bytes freed. An upload that is gone already counts 0; one
-        that stays busy past ``timeout`` is left (and logged).
-    """
-    upload_ids = [upload_id]
-    if with_partials:
-        with contextlib.suppress(errors.NotFound):
-            upload_ids.extend(store.get_info(upload_id).partial_ids)
-    freed = 0
-    for one_id in upload_ids:
-        try:
-            if lease is not None and one_id == lease.upload_id:
-                freed += _remove_locked(store, locker, one_id)
-                continue
-            with locker.lock(one_id, timeout=timeout):
-                freed += _remove_locked(store, locker, one_id)
-        except errors.TusError as error:
-            logger.warning("could not remove upload %s: %s", one_id, error.message)
-    return freed
-
-
-def _remove_locked(store: Store, locker: Locker, upload_id: str) -> int:
-    freed = store.remove(upload_id)
-    locker.forget(upload_id)
-    return freed
 
 
 class Finishing:

@@ -1,12 +1,13 @@
-"""Per-upload locks that work across threads and processes.
+"""Per-upload locks: the :class:`Locker` interface, and one for a single process.
 
-:class:`FileLocker` takes ``fcntl.flock(LOCK_EX | LOCK_NB)`` on
-``<directory>/<id>.lock``. ``flock`` locks belong to an open file
-description, so two ``open()`` calls conflict even inside one process: the
-lock works between threads as well as between processes sharing the
-directory. The kernel drops the lock when its holder dies, so a lock file
-that can be locked is stale whatever it says; the holder line written into
-it (pid, host, time) is for people and for :mod:`.cleanup`.
+A locker is separate from the store, as in tusd: a file store's uploads are
+locked with lock files beside them (:class:`~.filestore.FileLocker`), but a
+cluster may pair its store with any lock service. Which locker goes with
+which store is decided in :mod:`.compose`.
+
+A locker also answers cleanup's questions about the locks of uploads that
+are gone (:meth:`Locker.list_ids`, :meth:`Locker.clear_stale`); a locker
+that leaves nothing behind keeps the defaults.
 """
 
 from __future__ import annotations
@@ -14,14 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterator
 from collective.tusupload.core import errors
-from collective.tusupload.core.store import check_upload_id
-from collective.tusupload.core.store import LOCK_SUFFIX
 
 import abc
 import contextlib
-import fcntl
-import os
-import socket
+import threading
 import time
 
 
@@ -88,83 +85,48 @@ class Locker(abc.ABC):
         except errors.Locked:
             return True
 
+    # -- cleanup support ------------------------------------------------
 
-class FileLocker(Locker):
-    """A :class:`Locker` based on ``flock`` on one lock file per upload.
+    def list_ids(self, *, older_than: float) -> list[str]:
+        """Ids whose lock left something behind, untouched since ``older_than``."""
+        return []
 
-    :param directory: where the ``<id>.lock`` files live.
+    def clear_stale(
+        self, upload_id: str, *, in_use: Callable[[], bool], dry_run: bool = False
+    ) -> int | None:
+        """Remove what the lock of a vanished upload left, if nobody holds it.
+
+        :param in_use: asked once the lock is held: does the upload exist
+            again (then nothing is removed)?
+        :returns: the bytes freed, or None when there was nothing to clear.
+        :raises errors.Locked: if someone alive holds the lock.
+        """
+        return None
+
+
+class MemoryLocker(Locker):
+    """Locks of one process (threads), for stores that live in one process.
+
     :param poll_interval: seconds between attempts while waiting.
     """
 
-    def __init__(
-        self, directory: str | os.PathLike[str], *, poll_interval: float = 0.02
-    ) -> None:
-        self.directory = os.fspath(directory)
+    def __init__(self, *, poll_interval: float = 0.01) -> None:
         self.poll_interval = poll_interval
-
-    def lock_path(self, upload_id: str) -> str:
-        """Return the lock file path of ``upload_id`` (id checked first)."""
-        return os.path.join(self.directory, check_upload_id(upload_id) + LOCK_SUFFIX)
+        self._held: set[str] = set()
+        self._guard = threading.Lock()
 
     def acquire(self, upload_id: str, *, timeout: float = 0.0) -> Lease:
-        """Take the lock of ``upload_id``; the lease closes the lock file."""
-        descriptor = self._acquire(self.lock_path(upload_id), timeout)
-        try:
-            _write_holder(descriptor)
-        except BaseException:
-            os.close(descriptor)
-            raise
-        return Lease(upload_id, lambda: os.close(descriptor))
-
-    def forget(self, upload_id: str) -> None:
-        """Unlink the lock file (while holding it, so nobody else has it)."""
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.lock_path(upload_id))
-
-    def _acquire(self, path: str, timeout: float) -> int:
+        """Take the lock of ``upload_id``, waiting up to ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         while True:
-            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(descriptor)
-                if time.monotonic() >= deadline:
-                    raise errors.Locked() from None
-                time.sleep(self.poll_interval)
-                continue
-            if is_same_file(descriptor, path):
-                return descriptor
-            # The file was unlinked (upload removed) between open and flock:
-            # the lock we hold is on a dead inode. Try again on the new path.
-            os.close(descriptor)
+            with self._guard:
+                if upload_id not in self._held:
+                    self._held.add(upload_id)
+                    return Lease(upload_id, lambda: self._release(upload_id))
+            if time.monotonic() >= deadline:
+                raise errors.Locked()
+            time.sleep(self.poll_interval)
 
-
-def read_holder(path: str) -> str:
-    """Return the holder line written into a lock file ('' if none)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as lock_file:
-            return lock_file.read(HOLDER_WIDTH).strip()
-    except FileNotFoundError:
-        return ""
-
-
-def is_same_file(descriptor: int, path: str) -> bool:
-    """True if ``path`` still names the file open as ``descriptor``."""
-    try:
-        on_path = os.stat(path)
-    except FileNotFoundError:
-        return False
-    held = os.fstat(descriptor)
-    return (held.st_dev, held.st_ino) == (on_path.st_dev, on_path.st_ino)
-
-
-#: Every holder line is padded to this many bytes, so that writing one over
-#: another needs no truncation (which would make ext4 flush the file).
-HOLDER_WIDTH = 256
-
-
-def _write_holder(descriptor: int) -> None:
-    holder = f"pid={os.getpid()} host={socket.gethostname()} time={time.time():.3f}"
-    line = holder.encode("utf-8")[: HOLDER_WIDTH - 1].ljust(HOLDER_WIDTH - 1) + b"\n"
-    os.pwrite(descriptor, line, 0)
+    def _release(self, upload_id: str) -> None:
+        with self._guard:
+            self._held.discard(upload_id)

@@ -1,163 +1,65 @@
-"""Where uploads live: the :class:`Store` interface and :class:`FileStore`.
+"""Where uploads live: the :class:`Store` interface, knowing nothing about HTTP.
 
-A :class:`FileStore` keeps three files per upload in one directory::
+A store keeps each upload's bytes and its :class:`~.info.UploadInfo`. The
+engine (:mod:`.engine`) is its only caller on the request path; cleanup
+(:mod:`.cleanup`) lists and removes. A store never makes its own locker: the
+two are composed outside it (:mod:`.compose`), so that a cluster can pair,
+say, a database store with a lock service.
 
-    <id>.data   the bytes received so far (appended, never rewritten)
-    <id>.info   JSON of :class:`UploadInfo` in two slots written in turn
-                (see :mod:`.infofile`), so an update is never half done
-    <id>.lock   the lock file of :class:`~.locks.FileLocker`
+Some abilities are optional and have a generic default here, which a store
+may replace by something native:
 
-The info file is the truth: its ``offset`` only advances after the data up to
-it is on disk, so a crash leaves at worst a data file that is *longer* than
-the info says. Such surplus bytes are ignored and cut off before the next
-write (see :meth:`FileStore.append`).
+- :meth:`Store.append_region`: copy from a file descriptor (the default reads
+  blocks and calls :meth:`Store.append`);
+- :meth:`Store.concatenate`: join partial uploads into a final one (the
+  default streams each partial's data into the final upload);
+- :meth:`Store.local_path`: a filesystem path of the data, for hosts that
+  link or rename it (the default is None: hosts then read
+  :meth:`Store.open_data`).
 
-A full disk (or an exhausted quota) is not a bug but a state of the server:
-every write of a :class:`FileStore` turns it into
-:class:`~.errors.InsufficientStorage` (507, see :mod:`.disk`), and an upload
-that could never fit the free space is refused at creation, before any file
-is made.
+The flags ``supports_termination``, ``supports_concatenation`` and
+``supports_defer_length`` say which protocol extensions the store allows.
+A file store is in :mod:`.filestore`; ``docs/core.rst`` says how to add one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from collective.tusupload.core import errors
-from collective.tusupload.core import infofile
-from collective.tusupload.core.disk import format_size
-from collective.tusupload.core.disk import free_space
-from collective.tusupload.core.disk import no_space_as_507
-from collective.tusupload.core.regions import copy_region
-from dataclasses import asdict
-from dataclasses import dataclass
-from dataclasses import field
-from typing import Any
+from collections.abc import Iterator
+from collective.tusupload.core.ids import check_upload_id
+from collective.tusupload.core.ids import is_valid_upload_id
+from collective.tusupload.core.ids import new_upload_id
+from collective.tusupload.core.info import UploadInfo
 from typing import BinaryIO
-from typing import TYPE_CHECKING
 
 import abc
-import contextlib
-import json
 import os
-import re
-import secrets
-import time
 
 
-if TYPE_CHECKING:
-    from collective.tusupload.core.locks import Locker
+__all__ = [
+    "Store",
+    "UploadInfo",
+    "check_upload_id",
+    "is_valid_upload_id",
+    "new_upload_id",
+]
 
-
-UPLOAD_ID_PATTERN = re.compile(r"^[0-9a-f]{32,64}\Z")
-
-DATA_SUFFIX = ".data"
-INFO_SUFFIX = ".info"
-LOCK_SUFFIX = ".lock"
-TEMP_MARKER = ".tmp-"
-
-#: Reads of an info file before it counts as unreadable.
-INFO_READ_ATTEMPTS = 3
-
-#: Block size of the default :meth:`Store.append_region`.
+#: Block size of the generic copies (:meth:`Store.append_region`, concatenation).
 REGION_BLOCK = 1 << 20
 
 
-def new_upload_id() -> str:
-    """Return a fresh upload id of 128 random bits as 32 hex digits."""
-    return secrets.token_hex(16)
-
-
-def is_valid_upload_id(upload_id: object) -> bool:
-    """Tell whether ``upload_id`` has the strict shape of an upload id."""
-    return isinstance(upload_id, str) and UPLOAD_ID_PATTERN.match(upload_id) is not None
-
-
-def check_upload_id(upload_id: object) -> str:
-    """Return ``upload_id`` if well-formed.
-
-    :raises errors.NotFound: for anything else (never build a path from it).
-    """
-    if not is_valid_upload_id(upload_id):
-        raise errors.NotFound()
-    return upload_id  # type: ignore[return-value]
-
-
-@dataclass
-class UploadInfo:
-    """Everything known about one upload; JSON-serialisable.
-
-    ``length`` is ``None`` while the length is deferred (or, for a final
-    upload, while a partial's length is unknown).
-
-    Finishing takes two steps, so that an upload is only ever reported
-    complete once the host really has it:
-
-    ``finishing``
-        all bytes are in the data, and the host's finish has started; the
-        ``offset`` still says where the last chunk began, so a client whose
-        finish failed (crash, refusal) sends that chunk again.
-    ``finished``
-        the host has taken the upload (committed its content); ``offset``
-        equals ``length``. The record stays, without data, until it expires,
-        so that a client whose last reply was lost learns the outcome.
-    ``content``
-        what the host made of it, e.g. ``{"url": ..., "uid": ...}``.
-    """
-
-    id: str
-    length: int | None = None
-    offset: int = 0
-    metadata: dict[str, str | None] = field(default_factory=dict)
-    created: float = 0.0
-    expires: float | None = None
-    principal: str | None = None
-    is_partial: bool = False
-    is_final: bool = False
-    partial_ids: list[str] = field(default_factory=list)
-    finishing: bool = False
-    finished: bool = False
-    content: dict[str, Any] = field(default_factory=dict)
-    final_ids: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def is_deferred(self) -> bool:
-        """True while the length is not known yet."""
-        return self.length is None
-
-    @property
-    def is_complete(self) -> bool:
-        """True when all bytes have arrived."""
-        return self.length is not None and self.offset >= self.length
-
-    def is_expired(self, now: float) -> bool:
-        """True when the upload's expiry time has passed at ``now``."""
-        return self.expires is not None and now >= self.expires
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-serialisable dict."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> UploadInfo:
-        """Build from :meth:`to_dict` output, ignoring unknown keys."""
-        known = {
-            name: values[name] for name in cls.__dataclass_fields__ if name in values
-        }
-        return cls(**known)
-
-
 class Store(abc.ABC):
-    """Storage of upload data and info; knows nothing about HTTP.
+    """Storage of upload data and info.
 
-    Each optional tus extension is a capability flag; the handler advertises
-    only what the store supports. Callers that change an upload (append,
-    truncate, update_info, remove) hold the upload's lock.
+    Callers that change an upload (append, truncate, update_info, remove)
+    hold the upload's lock.
     """
 
     supports_termination: bool = True
     supports_concatenation: bool = True
     supports_defer_length: bool = True
+
+    # -- required -------------------------------------------------------
 
     @abc.abstractmethod
     def create(self, info: UploadInfo) -> UploadInfo:
@@ -184,35 +86,6 @@ class Store(abc.ABC):
         the exception propagates.
         """
 
-    def append_region(
-        self,
-        upload_id: str,
-        offset: int,
-        source_fd: int,
-        source_offset: int,
-        count: int,
-    ) -> int:
-        """Like :meth:`append`, with the bytes taken from a file descriptor.
-
-        Copies ``count`` bytes of ``source_fd`` from ``source_offset`` on;
-        returns the bytes written (fewer if the source ends early). This
-        default reads blocks and calls :meth:`append`; stores on a
-        filesystem copy in the kernel instead.
-        """
-
-        def blocks():
-            done = 0
-            while done < count:
-                block = os.pread(
-                    source_fd, min(REGION_BLOCK, count - done), source_offset + done
-                )
-                if not block:
-                    return
-                done += len(block)
-                yield block
-
-        return self.append(upload_id, offset, blocks())
-
     @abc.abstractmethod
     def truncate(self, upload_id: str, offset: int) -> None:
         """Cut the data back to ``offset`` bytes (to discard a refused chunk)."""
@@ -220,10 +93,6 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def open_data(self, upload_id: str) -> BinaryIO:
         """Open the data for reading (binary)."""
-
-    @abc.abstractmethod
-    def data_path(self, upload_id: str) -> str:
-        """Return the filesystem path of the data, for hosts that link or rename it."""
 
     @abc.abstractmethod
     def remove(self, upload_id: str) -> int:
@@ -240,200 +109,7 @@ class Store(abc.ABC):
     def list_ids(self) -> list[str]:
         """Return the ids of all uploads that have an info."""
 
-    @abc.abstractmethod
-    def create_locker(self) -> Locker:
-        """Return the default locker for this store."""
-
-    def has_data(self, upload_id: str) -> bool:
-        """Tell whether the upload's data exists (cleanup: info without data)."""
-        return True
-
-    def usage(self, upload_id: str) -> int:
-        """Return the bytes all files of ``upload_id`` take (for cleanup reports)."""
-        return 0
-
-    def list_orphans(self, *, older_than: float) -> list[str]:
-        """Return ids that have leftover files but no info (for cleanup)."""
-        return []
-
-    def remove_orphan(self, upload_id: str) -> int:
-        """Remove the leftover files of an orphan id; return bytes freed."""
-        return 0
-
-
-class FileStore(Store):
-    """A :class:`Store` with one data file and one info file per upload.
-
-    :param directory: where uploads live; created if missing.
-    :param fsync: flush data and info to stable storage before the offset
-        advances (crash consistency on power loss, not only process death).
-    """
-
-    def __init__(
-        self, directory: str | os.PathLike[str], *, fsync: bool = True
-    ) -> None:
-        self.directory = os.fspath(directory)
-        self.fsync = fsync
-        os.makedirs(self.directory, exist_ok=True)
-
-    # -- paths ------------------------------------------------------------
-
-    def _path(self, upload_id: str, suffix: str) -> str:
-        return os.path.join(self.directory, check_upload_id(upload_id) + suffix)
-
-    def data_path(self, upload_id: str) -> str:
-        """Return the path of the data file."""
-        return self._path(upload_id, DATA_SUFFIX)
-
-    def info_path(self, upload_id: str) -> str:
-        """Return the path of the info file."""
-        return self._path(upload_id, INFO_SUFFIX)
-
-    def lock_path(self, upload_id: str) -> str:
-        """Return the path of the lock file."""
-        return self._path(upload_id, LOCK_SUFFIX)
-
-    def create_locker(self) -> Locker:
-        """Return a :class:`~.locks.FileLocker` on this store's directory."""
-        from collective.tusupload.core.locks import FileLocker
-
-        return FileLocker(self.directory)
-
-    # -- info -------------------------------------------------------------
-
-    def create(self, info: UploadInfo) -> UploadInfo:
-        """Create the empty data file, then the info (which makes it exist).
-
-        :raises errors.InsufficientStorage: if the upload's length is more
-            than the free space, or the disk is full; no file is left then.
-        """
-        self._check_free_space(info.length)
-        data_path = self.data_path(info.id)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-        with no_space_as_507():
-            descriptor = os.open(data_path, flags, 0o600)
-        os.close(descriptor)
-        try:
-            self.update_info(info)
-        except BaseException:
-            _unlink_quietly(data_path)
-            raise
-        return info
-
-    def free_space(self) -> int:
-        """Return the bytes that can still be written to the directory."""
-        return free_space(self.directory)
-
-    def _check_free_space(self, length: int | None) -> None:
-        """Refuse an upload that could not fit the disk as it is now."""
-        if not length:
-            return
-        free = self.free_space()
-        if length > free:
-            raise errors.InsufficientStorage(
-                f"not enough disk space on the server: this upload needs "
-                f"{format_size(length)}, {format_size(free)} are free; "
-                "try again later or upload a smaller file"
-            )
-
-    def get_info(self, upload_id: str) -> UploadInfo:
-        """Read the info; clamp the offset to the bytes really on disk."""
-        path = self.info_path(upload_id)
-        try:
-            info = UploadInfo.from_dict(json.loads(self._read_info_payload(path)))
-        except FileNotFoundError:
-            raise errors.NotFound() from None
-        except (ValueError, TypeError) as error:
-            raise errors.NotFound("upload info unreadable") from error
-        if info.id != upload_id:
-            raise errors.NotFound()
-        on_disk = self._data_size(upload_id)
-        if on_disk is not None and on_disk < info.offset:
-            # Only possible after a power loss with fsync=False.
-            info.offset = on_disk
-        return info
-
-    @staticmethod
-    def _read_info_payload(path: str) -> bytes:
-        """The JSON of the info file's newest valid slot (see :mod:`.infofile`)."""
-        for attempt in range(INFO_READ_ATTEMPTS):
-            with open(path, "rb") as info_file:
-                record = infofile.read_record(info_file.read())
-            if record is not None:
-                return record.payload
-            # Only a slot being written can be invalid, never both: a
-            # second read sees the finished write.
-            time.sleep(0.001 * (attempt + 1))
-        raise ValueError("no valid slot in the info file")
-
-    def update_info(self, info: UploadInfo) -> None:
-        """Store the info: in place in the older slot, else as a new file.
-
-        The caller holds the upload's lock, so there is one writer at a time.
-        """
-        path = self.info_path(info.id)
-        payload = json.dumps(info.to_dict(), sort_keys=True).encode("utf-8")
-        try:
-            descriptor = os.open(path, os.O_RDWR)
-        except FileNotFoundError:
-            descriptor = None
-        if descriptor is not None:
-            try:
-                size = os.fstat(descriptor).st_size
-                where = infofile.next_write(os.pread(descriptor, size, 0), payload)
-                if where is not None:
-                    offset, slot = where
-                    with no_space_as_507():
-                        os.pwrite(descriptor, slot, offset)
-                        if self.fsync:
-                            os.fdatasync(descriptor)
-                    return
-            finally:
-                os.close(descriptor)
-        with no_space_as_507():
-            self._replace_info(path, infofile.new_file(payload))
-
-    def _replace_info(self, path: str, content: bytes) -> None:
-        """Write a whole info file to a temp file and rename it into place."""
-        temp_path = f"{path}{TEMP_MARKER}{secrets.token_hex(4)}"
-        try:
-            with open(temp_path, "wb") as temp_file:
-                temp_file.write(content)
-                temp_file.flush()
-                if self.fsync:
-                    os.fsync(temp_file.fileno())
-            os.replace(temp_path, path)
-        except BaseException:
-            _unlink_quietly(temp_path)
-            raise
-        if self.fsync:
-            self._sync_directory()
-
-    def list_ids(self) -> list[str]:
-        """Return the ids of all uploads with an info file."""
-        ids = []
-        for name in os.listdir(self.directory):
-            upload_id, suffix = os.path.splitext(name)
-            if suffix == INFO_SUFFIX and is_valid_upload_id(upload_id):
-                ids.append(upload_id)
-        return sorted(ids)
-
-    # -- data -------------------------------------------------------------
-
-    def append(self, upload_id: str, offset: int, blocks: Iterable[bytes]) -> int:
-        """Cut the data to ``offset``, then append ``blocks``; return bytes written."""
-        written = 0
-        with no_space_as_507(), self._open_for_writing(upload_id) as data_file:
-            self._cut_to(data_file, offset)
-            data_file.seek(offset)
-            try:
-                for block in blocks:
-                    data_file.write(block)
-                    written += len(block)
-            finally:
-                data_file.flush()
-                self._flush(data_file.fileno())
-        return written
+    # -- optional, with generic defaults ----------------------------------
 
     def append_region(
         self,
@@ -443,165 +119,82 @@ class FileStore(Store):
         source_offset: int,
         count: int,
     ) -> int:
-        """Cut the data to ``offset``, then copy the region in the kernel."""
-        with no_space_as_507(), self._open_for_writing(upload_id) as data_file:
-            self._cut_to(data_file, offset)
-            written = copy_region(
-                source_fd, source_offset, data_file.fileno(), offset, count
-            )
-            self._flush(data_file.fileno())
-        return written
+        """Like :meth:`append`, with the bytes taken from a file descriptor.
 
-    def truncate(self, upload_id: str, offset: int) -> None:
-        """Cut the data file back to ``offset`` bytes."""
-        with self._open_for_writing(upload_id) as data_file:
-            data_file.truncate(offset)
-            if self.fsync:
-                os.fdatasync(data_file.fileno())
+        Copies ``count`` bytes of ``source_fd`` from ``source_offset`` on;
+        returns the bytes written (fewer if the source ends early). This
+        default reads blocks and calls :meth:`append`; stores on a
+        filesystem copy in the kernel instead.
+        """
 
-    def open_data(self, upload_id: str) -> BinaryIO:
-        """Open the data file for reading."""
-        try:
-            return open(self.data_path(upload_id), "rb")
-        except FileNotFoundError:
-            raise errors.NotFound() from None
+        def blocks() -> Iterator[bytes]:
+            done = 0
+            while done < count:
+                block = os.pread(
+                    source_fd, min(REGION_BLOCK, count - done), source_offset + done
+                )
+                if not block:
+                    return
+                done += len(block)
+                yield block
 
-    def remove(self, upload_id: str) -> int:
-        """Remove info first (the upload stops existing), then the data."""
-        freed = self._file_size(self.data_path(upload_id)) + self._file_size(
-            self.info_path(upload_id)
-        )
-        _unlink_quietly(self.info_path(upload_id))
-        _unlink_quietly(self.data_path(upload_id))
-        if self.fsync:
-            self._sync_directory()
-        return freed
+        return self.append(upload_id, offset, blocks())
 
-    def remove_data(self, upload_id: str) -> int:
-        """Unlink the data file; the info stays."""
-        path = self.data_path(upload_id)
-        freed = self._file_size(path)
-        _unlink_quietly(path)
-        return freed
+    def concatenate(self, upload_id: str, partials: list[UploadInfo]) -> int:
+        """Write the data of complete ``partials``, in order, as ``upload_id``'s data.
 
-    # -- cleanup support ----------------------------------------------------
+        The default streams each partial's data (up to its length) through
+        :meth:`append`; a store with a native join or copy replaces it.
 
-    def list_orphans(self, *, older_than: float) -> list[str]:
-        """Return ids of leftover files but no info, unchanged since ``older_than``."""
-        with_info = set(self.list_ids())
-        orphans = set()
-        for name in os.listdir(self.directory):
-            upload_id = _id_from_name(name)
-            if upload_id is None or upload_id in with_info:
-                continue
-            if self._mtime(os.path.join(self.directory, name)) < older_than:
-                orphans.add(upload_id)
-        return sorted(orphans)
+        :returns: the bytes written (fewer than the partials' lengths if a
+            partial's data is short).
+        """
 
-    def remove_orphan(self, upload_id: str) -> int:
-        """Remove data and temp files of an id without info (not its lock file)."""
-        freed = 0
-        prefix = check_upload_id(upload_id)
-        for name in os.listdir(self.directory):
-            if (
-                name.startswith(prefix + INFO_SUFFIX + TEMP_MARKER)
-                or name.startswith(prefix + DATA_SUFFIX + TEMP_MARKER)
-                or name == prefix + DATA_SUFFIX
-            ):
-                path = os.path.join(self.directory, name)
-                freed += self._file_size(path)
-                _unlink_quietly(path)
-        return freed
+        def blocks() -> Iterator[bytes]:
+            for partial in partials:
+                remaining = partial.length or 0
+                with self.open_data(partial.id) as data:
+                    while remaining > 0:
+                        block = data.read(min(REGION_BLOCK, remaining))
+                        if not block:
+                            return
+                        remaining -= len(block)
+                        yield block
+
+        return self.append(upload_id, 0, blocks())
+
+    def local_path(self, upload_id: str) -> str | None:
+        """The data's path on the local filesystem, or None if it has none.
+
+        Hosts that can move bytes without copying (a hard link into a blob)
+        use it; everyone else reads :meth:`open_data`.
+        """
+        return None
 
     def has_data(self, upload_id: str) -> bool:
-        """Tell whether the data file exists."""
-        return os.path.exists(self.data_path(upload_id))
+        """Tell whether the upload's data exists (cleanup: info without data)."""
+        return True
 
     def usage(self, upload_id: str) -> int:
-        """Return the bytes taken by all files of ``upload_id``."""
-        prefix = check_upload_id(upload_id) + "."
-        return sum(
-            self._file_size(os.path.join(self.directory, name))
-            for name in os.listdir(self.directory)
-            if name.startswith(prefix)
-        )
+        """Return the bytes all files of ``upload_id`` take (for cleanup reports)."""
+        return 0
 
-    # -- helpers ------------------------------------------------------------
+    def has_leftovers(self, upload_id: str) -> bool:
+        """Whether an id without info still holds anything of this store."""
+        return self.usage(upload_id) > 0
 
-    def _data_size(self, upload_id: str) -> int | None:
-        try:
-            return os.stat(self.data_path(upload_id)).st_size
-        except FileNotFoundError:
-            return None
+    def last_activity(self, upload_id: str) -> float | None:
+        """When the upload last changed (seconds since the epoch), if known.
 
-    @staticmethod
-    def _file_size(path: str) -> int:
-        try:
-            return os.stat(path).st_size
-        except FileNotFoundError:
-            return 0
-
-    @staticmethod
-    def _mtime(path: str) -> float:
-        try:
-            return os.stat(path).st_mtime
-        except FileNotFoundError:
-            return float("inf")
-
-    def _open_for_writing(self, upload_id: str) -> BinaryIO:
-        """Open the data file to change it, never writing through a hard link.
-
-        A host that finished the upload may have hard-linked the data file
-        into its own storage (Plone's blob). If that finish was not recorded
-        (its transaction aborted, or the process died before recording
-        it), the next write must not touch the linked bytes: the data file
-        is first replaced by a private copy.
+        Cleanup's ``older_than`` judges by it; None makes it use the
+        upload's creation time.
         """
-        path = self.data_path(upload_id)
-        if os.stat(path).st_nlink > 1:
-            self._unlink_copy(path)
-        return open(path, "r+b")  # noqa: SIM115 - the caller closes it
+        return None
 
-    def _unlink_copy(self, path: str) -> None:
-        temp_path = f"{path}{TEMP_MARKER}{secrets.token_hex(4)}"
-        try:
-            with open(path, "rb") as source, open(temp_path, "wb") as target:
-                size = os.fstat(source.fileno()).st_size
-                copy_region(source.fileno(), 0, target.fileno(), 0, size)
-                self._flush(target.fileno())
-            os.replace(temp_path, path)
-        except BaseException:
-            _unlink_quietly(temp_path)
-            raise
+    def list_orphans(self, *, older_than: float) -> list[str]:
+        """Return ids that have leftover data but no info (for cleanup)."""
+        return []
 
-    def _flush(self, fd: int) -> None:
-        """Make the bytes just written durable, if the store is asked to."""
-        if self.fsync:
-            os.fdatasync(fd)
-
-    @staticmethod
-    def _cut_to(data_file: BinaryIO, offset: int) -> None:
-        """Drop bytes past ``offset`` (a crash's surplus); refuse a short file."""
-        size = os.fstat(data_file.fileno()).st_size
-        if size < offset:
-            raise errors.OffsetMismatch("upload data is shorter than its offset")
-        if size > offset:
-            data_file.truncate(offset)
-
-    def _sync_directory(self) -> None:
-        descriptor = os.open(self.directory, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-
-
-def _id_from_name(name: str) -> str | None:
-    """Return the upload id a file name in a store directory belongs to."""
-    upload_id = name.split(".", 1)[0]
-    return upload_id if is_valid_upload_id(upload_id) and "." in name else None
-
-
-def _unlink_quietly(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
+    def remove_orphan(self, upload_id: str) -> int:
+        """Remove the leftovers of an orphan id; return bytes freed."""
+        return 0

@@ -1,1 +1,1 @@
-"""``<folder>/@tus-upload`` and ``<folder-or-item>/@tus-upload/<upload id>``."""
+"""``@tus-upload`` and ``@tus-replace`` (tus 1.0 and the IETF draft)."""

@@ -1,8 +1,16 @@
-"""What every tus verb service shares: the upload id from the URL, the reply."""
+"""The upload services: every verb on ``@tus-upload`` and ``@tus-replace``.
+
+One class answers OPTIONS, HEAD, POST, PATCH and DELETE, in tus 1.0 or the
+IETF draft: :func:`collective.tusupload.uploads.handle` does the work, and
+headers, status and the (small) body come from its reply. The URL segment
+after the endpoint is the upload id.
+"""
 
 from collective.tusupload.uploads import ENDPOINT
 from collective.tusupload.uploads import handle
 from collective.tusupload.uploads import MODE_CREATE
+from collective.tusupload.uploads import MODE_REPLACE
+from collective.tusupload.uploads import REPLACE_ENDPOINT
 from plone.restapi.services import Service
 from zope.interface import implementer
 from zope.publisher.interfaces import IPublishTraverse
@@ -10,12 +18,8 @@ from zope.publisher.interfaces import NotFound
 
 
 @implementer(IPublishTraverse)
-class TusService(Service):
-    """A tus verb on ``<context>/<endpoint>[/<upload id>]``.
-
-    The tus core answers; this class only hands it the request. Headers,
-    status and the (small) body come from the core's reply.
-    """
+class UploadService(Service):
+    """``<folder>/@tus-upload`` and ``<folder-or-item>/@tus-upload/<upload id>``."""
 
     endpoint = ENDPOINT
     mode = MODE_CREATE
@@ -39,3 +43,14 @@ class TusService(Service):
             endpoint=self.endpoint,
             upload_id=self.upload_id,
         )
+
+
+class ReplaceService(UploadService):
+    """``<item>/@tus-replace``: an upload that replaces the item's file.
+
+    As with plone.restapi, the reply's ``Location`` is
+    ``<item>/@tus-upload/<id>``: HEAD, PATCH and DELETE go there.
+    """
+
+    endpoint = REPLACE_ENDPOINT
+    mode = MODE_REPLACE

@@ -3,47 +3,24 @@
 from __future__ import annotations
 
 from collective.tusupload.core import errors
-from dataclasses import dataclass
-from typing import Any
+from collective.tusupload.core.transfer import DIGEST_ALGORITHMS
+from collective.tusupload.core.transfer import ExpectedDigest
+from collective.tusupload.core.transfer import new_hasher
 
 import base64
 import binascii
-import hashlib
 
 
-SUPPORTED_ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
+#: tus names the algorithms as hashlib does.
+SUPPORTED_ALGORITHMS = DIGEST_ALGORITHMS
 
-
-@dataclass
-class ExpectedChecksum:
-    """The algorithm and digest a client announced for one chunk."""
-
-    algorithm: str
-    digest: bytes
-
-    def new_hasher(self) -> Any:
-        """Return a fresh hashlib object for the algorithm."""
-        return new_hasher(self.algorithm)
-
-    def verify(self, hasher: Any) -> None:
-        """Compare the hasher's digest with the expected one.
-
-        :raises errors.ChecksumMismatch: if they differ.
-        """
-        if hasher.digest() != self.digest:
-            raise errors.ChecksumMismatch()
-
-
-def new_hasher(algorithm: str) -> Any:
-    """Return a hashlib object for a supported ``algorithm``."""
-    if algorithm not in SUPPORTED_ALGORITHMS:
-        raise errors.BadRequest(f"unsupported checksum algorithm {algorithm!r}")
-    return hashlib.new(algorithm, usedforsecurity=False)
+#: What a parsed ``Upload-Checksum`` is: a digest expected for one chunk.
+ExpectedChecksum = ExpectedDigest
 
 
 def parse_checksum(
     header: str, *, algorithms: tuple[str, ...] = SUPPORTED_ALGORITHMS
-) -> ExpectedChecksum:
+) -> ExpectedDigest:
     """Parse an ``Upload-Checksum`` header value.
 
     :raises errors.BadRequest: unknown algorithm, bad base64, wrong digest size.
@@ -60,4 +37,4 @@ def parse_checksum(
         raise errors.BadRequest("Upload-Checksum: bad base64 digest") from None
     if len(digest) != new_hasher(algorithm).digest_size:
         raise errors.BadRequest("Upload-Checksum: digest has the wrong length")
-    return ExpectedChecksum(algorithm=algorithm, digest=digest)
+    return ExpectedDigest(algorithm=algorithm, digest=digest)

@@ -1,0 +1,86 @@
+"""The upload backend of a Plone site: store, locker and handler from the settings.
+
+One handler serves every request whose settings are the same; it holds no
+per-request state (the Plone side of a request reaches the hooks as the
+request's ``context``). Changing the settings (another directory, limit or
+expiry) composes a new one.
+"""
+
+from __future__ import annotations
+
+from collective.tusupload import preflight
+from collective.tusupload.core.compose import Backend
+from collective.tusupload.core.compose import file_backend
+from collective.tusupload.core.disk import directory_problem
+from collective.tusupload.core.errors import ServiceUnavailable
+from collective.tusupload.core.filestore import FileStore
+from collective.tusupload.core.protocol import Handler
+from collective.tusupload.policy import PloneHooks
+from collective.tusupload.settings import get_settings
+from collective.tusupload.settings import UploadSettings
+
+import threading
+
+
+#: Handlers kept, keyed by the settings they were made from.
+_handlers: dict[tuple, Handler] = {}
+_handlers_guard = threading.Lock()
+_KEPT_HANDLERS = 8
+
+
+def open_backend(settings: UploadSettings | None = None) -> Backend:
+    """Store and locker of unfinished uploads, as the settings describe them.
+
+    :raises ServiceUnavailable: (503) if the upload directory can't be made,
+        with the reason and where to fix it.
+    """
+    settings = settings if settings is not None else get_settings()
+    try:
+        return file_backend(settings.directory, fsync=settings.fsync)
+    except OSError as error:
+        problem = directory_problem(settings.directory) or error.strerror
+        raise ServiceUnavailable(
+            preflight.unusable_directory_message(
+                settings.directory, problem or str(error)
+            )
+        ) from error
+
+
+def open_store(settings: UploadSettings | None = None) -> FileStore:
+    """The store of unfinished uploads (see :func:`open_backend`)."""
+    return open_backend(settings).store  # type: ignore[return-value]
+
+
+def site_handler(settings: UploadSettings | None = None) -> Handler:
+    """The handler for the site's settings, with the Plone policy.
+
+    :raises ServiceUnavailable: if the upload directory is unusable.
+    """
+    settings = settings if settings is not None else get_settings()
+    key = (
+        settings.directory,
+        settings.fsync,
+        settings.max_size,
+        settings.expiry,
+        settings.chunk_size,
+    )
+    with _handlers_guard:
+        handler = _handlers.get(key)
+    if handler is not None:
+        return handler
+    backend = open_backend(settings)
+    handler = Handler(
+        backend.store,
+        locker=backend.locker,
+        max_size=settings.max_size,
+        expiry=settings.expiry,
+        hooks=PloneHooks(backend.store, backend.locker),
+        # PloneHooks.before_create answers anonymous callers with 401.
+        allow_anonymous=True,
+        max_append_size=settings.chunk_size,
+    )
+    with _handlers_guard:
+        if len(_handlers) >= _KEPT_HANDLERS:
+            _handlers.clear()
+        _handlers[key] = handler
+    return handler

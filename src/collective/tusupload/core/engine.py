@@ -1,0 +1,429 @@
+"""The upload engine: what every protocol does to an upload, and nothing of the wire.
+
+A wire layer (:mod:`.tus`, :mod:`.ietf`) parses its headers into plain
+values and calls the engine; the engine takes the upload's lock, talks to
+the store, calls the host's hooks and returns the upload as it now is
+(:class:`~.info.UploadInfo`), which the wire layer turns into a reply.
+Refusals leave as :class:`~.errors.TusError` subclasses that each wire layer
+words in its own way.
+
+The operations:
+
+- :meth:`Engine.create` a new upload (optionally with its first bytes);
+- :meth:`Engine.append` bytes at an offset, optionally saying "this is the
+  end"; reaching the declared length completes an upload too;
+- :meth:`Engine.status` for an offset query (pure: it changes nothing);
+- :meth:`Engine.terminate` for a client's cancellation;
+- finishing, exactly once: when an upload completes, the host's
+  :meth:`~.hooks.Hooks.after_finish` runs under the upload's lock (see
+  :mod:`.finishing`); a replay of the completing request (same end, or an
+  empty append at the end) gets the finished upload again, never a second
+  finish;
+- :meth:`Engine.remove`, the one removal (see :mod:`.removal`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Iterator
+from collective.tusupload.core import errors
+from collective.tusupload.core import transfer
+from collective.tusupload.core.completion import Finisher
+from collective.tusupload.core.hooks import Hooks
+from collective.tusupload.core.ids import check_upload_id
+from collective.tusupload.core.ids import new_upload_id
+from collective.tusupload.core.info import as_finished
+from collective.tusupload.core.info import is_replay
+from collective.tusupload.core.info import total_length
+from collective.tusupload.core.info import UploadInfo
+from collective.tusupload.core.locks import Lease
+from collective.tusupload.core.locks import Locker
+from collective.tusupload.core.removal import REMOVE_TIMEOUT
+from collective.tusupload.core.removal import remove_upload
+from collective.tusupload.core.request import TusRequest
+from collective.tusupload.core.store import Store
+from collective.tusupload.core.transfer import Body
+from collective.tusupload.core.transfer import ExpectedDigest
+
+import base64
+import contextlib
+import logging
+import time
+
+
+logger = logging.getLogger("collective.tusupload")
+
+
+class Engine:
+    """Protocol-neutral operations on the uploads of one store.
+
+    :param store: where uploads live.
+    :param locker: per-upload locks (composed with the store, see
+        :mod:`.compose`).
+    :param hooks: host policy; defaults to no-op :class:`~.hooks.Hooks`.
+    :param max_size: largest accepted upload in bytes; None = no limit.
+    :param expiry: seconds an unfinished upload lives; None = forever.
+    :param clock: returns the current time in seconds since the epoch.
+    :param block_size: largest read from a request body, in bytes.
+    :param lock_timeout: seconds to wait for a busy upload before 423.
+    :param allow_anonymous: let a request without principal create uploads.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        locker: Locker,
+        *,
+        hooks: Hooks | None = None,
+        max_size: int | None = None,
+        expiry: float | None = 86400.0,
+        clock: Callable[[], float] = time.time,
+        block_size: int = 1 << 20,
+        lock_timeout: float = 0.5,
+        allow_anonymous: bool = False,
+    ) -> None:
+        if block_size < 1:
+            raise ValueError("block_size must be positive")
+        self.store = store
+        self.locker = locker
+        self.hooks = hooks if hooks is not None else Hooks()
+        self.max_size = max_size
+        self.expiry = expiry
+        self.clock = clock
+        self.block_size = block_size
+        self.lock_timeout = lock_timeout
+        self.allow_anonymous = allow_anonymous
+        self.finisher = Finisher(self)
+
+    # -- queries --------------------------------------------------------------
+
+    def load(self, request: TusRequest, upload_id: str) -> UploadInfo:
+        """The upload if the requester may see it.
+
+        :raises errors.NotFound: unknown, malformed id, or someone else's.
+        :raises errors.Gone: expired.
+        """
+        info = self.store.get_info(check_upload_id(upload_id))
+        if info.principal != request.principal or not self.hooks.may_access(
+            request, info
+        ):
+            raise errors.NotFound()
+        if info.is_expired(self.clock()):
+            raise errors.Gone()
+        return info
+
+    def status(self, request: TusRequest, upload_id: str) -> UploadInfo:
+        """The upload as an offset query reports it; changes nothing.
+
+        A ``finishing`` upload the host took already (a crash came before
+        the record) reads as finished.
+        """
+        info = self.load(request, upload_id)
+        if info.finishing and not info.finished:
+            content = self.hooks.find_finished(request, info)
+            if content is not None:
+                info = as_finished(info, content)
+        return info
+
+    def room(self, info: UploadInfo) -> int | None:
+        """How many more bytes the upload may take (None = unlimited)."""
+        if info.length is not None:
+            return info.length - info.offset
+        if self.max_size is not None:
+            return self.max_size - info.offset
+        return None
+
+    # -- creation -------------------------------------------------------------
+
+    def check_may_create(self, request: TusRequest) -> None:
+        """Refuse anonymous creation unless allowed (403)."""
+        if request.principal is None and not self.allow_anonymous:
+            raise errors.Forbidden("anonymous uploads are not allowed")
+
+    def new_upload(
+        self,
+        request: TusRequest,
+        *,
+        length: int | None,
+        metadata: dict[str, str | None],
+        is_partial: bool = False,
+    ) -> UploadInfo:
+        """Describe a new upload (not stored yet); 413 over the maximum."""
+        self.check_max_size(length)
+        now = self.clock()
+        return UploadInfo(
+            id=new_upload_id(),
+            length=length,
+            metadata=metadata,
+            created=now,
+            expires=now + self.expiry if self.expiry is not None else None,
+            principal=request.principal,
+            is_partial=is_partial,
+        )
+
+    def new_final(
+        self,
+        request: TusRequest,
+        partials: list[UploadInfo],
+        metadata: dict[str, str | None],
+    ) -> UploadInfo:
+        """Describe a final upload made of ``partials`` (concatenation)."""
+        info = self.new_upload(
+            request, length=total_length(partials), metadata=metadata
+        )
+        info.is_final = True
+        info.partial_ids = [partial.id for partial in partials]
+        return info
+
+    def create(
+        self,
+        request: TusRequest,
+        info: UploadInfo,
+        *,
+        body: Body | None = None,
+        digests: list[ExpectedDigest] | None = None,
+        complete: bool = False,
+        max_append: int | None = None,
+    ) -> UploadInfo:
+        """Store a new upload, then its first bytes; finish it if complete.
+
+        :param body: the first chunk, if the request carries one.
+        :param complete: the request says its body ends the upload.
+        :raises errors.TusError: refused; an error after the upload was
+            stored carries its ``upload_id``.
+        """
+        if body is not None:
+            self.check_room(info, body.length, max_append)
+        self.hooks.before_create(request, info)
+        self.store.create(info)
+        try:
+            if info.is_final:
+                self.finisher.link_partials(info)
+            with self.locked(info.id) as lease:
+                if body is not None:
+                    info = self._write(
+                        request, info, lease, body, digests or [], complete, max_append
+                    )
+                elif info.is_final:
+                    info = self.finisher.assemble(request, info, lease)
+                elif info.is_complete:
+                    info = self.finisher.complete(request, info, lease)
+        except errors.InsufficientStorage:
+            # The first chunk did not fit: keep no empty upload behind.
+            self.remove(info.id, with_partials=False)
+            raise
+        except errors.TusError as error:
+            error.upload_id = info.id
+            raise
+        return info
+
+    # -- appending ------------------------------------------------------------
+
+    def append(
+        self,
+        request: TusRequest,
+        upload_id: str,
+        *,
+        offset: int,
+        body: Body,
+        length: int | None = None,
+        complete: bool = False,
+        digests: list[ExpectedDigest] | None = None,
+        max_append: int | None = None,
+    ) -> UploadInfo:
+        """Append ``body`` at ``offset``; the upload completes at its length.
+
+        On a finished upload, an append that ends at its length (the last
+        chunk again, or an empty append at the length) is a replay of a
+        client whose reply was lost: its body is drained, and the finished
+        upload is returned again. Nothing is finished twice.
+
+        :param length: the upload's length, if the request says it (a
+            deferred length is set once; another value is refused).
+        :param complete: the request says its body ends the upload.
+        :raises errors.OffsetMismatch: ``offset`` is not the upload's.
+        """
+        info = self.load(request, upload_id)
+        if info.is_final:
+            raise errors.Forbidden("a final upload can't be patched")
+        with self.locked(info.id) as lease:
+            info = self.load(request, upload_id)
+            info = self.finisher.found_finished(request, info, lease)
+            if info.finished:
+                if not is_replay(info, offset, body.length):
+                    if offset == info.offset:
+                        raise errors.PastLength()
+                    raise errors.OffsetMismatch(expected=info.offset, provided=offset)
+                transfer.drain(body, self.block_size)
+                if info.is_partial:
+                    self.finisher.assemble_finals(request, info)
+                return info
+            if offset != info.offset:
+                raise errors.OffsetMismatch(expected=info.offset, provided=offset)
+            self._apply_length(info, length)
+            self.check_room(info, body.length, max_append)
+            return self._write(
+                request, info, lease, body, digests or [], complete, max_append
+            )
+
+    def _apply_length(self, info: UploadInfo, new_length: int | None) -> None:
+        """Set a deferred length (once); the same value again is accepted."""
+        if new_length is None:
+            return
+        if info.length is not None:
+            if new_length != info.length:
+                raise errors.InconsistentLength("Upload-Length can't be changed")
+            return
+        if new_length < info.offset:
+            raise errors.InconsistentLength(
+                "Upload-Length is smaller than the upload's offset"
+            )
+        self.check_max_size(new_length)
+        info.length = new_length
+
+    def _write(
+        self,
+        request: TusRequest,
+        info: UploadInfo,
+        lease: Lease,
+        body: Body,
+        digests: list[ExpectedDigest],
+        complete: bool,
+        max_append: int | None,
+    ) -> UploadInfo:
+        """Store the chunk at ``info.offset``; finish the upload if it completed.
+
+        Call with the lock held and ``info`` freshly loaded. Every refusal
+        leaves the upload as it was.
+        """
+        old_offset = info.offset
+        written = transfer.write_chunk(
+            self.store,
+            info.id,
+            old_offset,
+            body,
+            room=_smaller(self.room(info), max_append),
+            digests=digests,
+            block_size=self.block_size,
+        )
+        info.offset = old_offset + written.count
+        if complete and written.complete:
+            if info.length is None:
+                info.length = info.offset
+            elif info.offset != info.length:
+                self.store.truncate(info.id, old_offset)
+                raise errors.InconsistentLength(
+                    f"the upload's length is {info.length}, "
+                    f"but this request ends it at {info.offset}"
+                )
+        if self.expiry is not None:
+            # Expiry counts from the last successful append (or the creation).
+            info.expires = self.clock() + self.expiry
+        if info.is_complete:
+            self._verify_repr_digests(info, old_offset)
+            return self.finisher.complete(request, info, lease, acknowledged=old_offset)
+        self.store.update_info(info)
+        return info
+
+    def _verify_repr_digests(self, info: UploadInfo, old_offset: int) -> None:
+        """Check the whole upload against the client's digests (IETF Repr-Digest).
+
+        A mismatch refuses the last chunk: the offset stays where it began.
+        """
+        for algorithm, expected in sorted(info.repr_digests.items()):
+            actual = transfer.digest_of_data(
+                self.store, info.id, algorithm, info.length or 0, self.block_size
+            )
+            if base64.b64encode(actual).decode("ascii") != expected:
+                self.store.truncate(info.id, old_offset)
+                raise errors.ChecksumMismatch(
+                    "Repr-Digest mismatch: the upload's bytes are not the ones "
+                    "announced; the last chunk was not kept"
+                )
+
+    def check_room(
+        self, info: UploadInfo, content_length: int | None, max_append: int | None
+    ) -> None:
+        """Refuse a body that can't fit, before reading it (413)."""
+        if content_length is None:
+            return
+        if max_append is not None and content_length > max_append:
+            raise errors.TooLarge(
+                f"one request may carry at most {max_append} bytes of the upload"
+            )
+        room = self.room(info)
+        if room is not None and content_length > room:
+            raise errors.PastLength()
+
+    def check_max_size(self, length: int | None) -> None:
+        """Refuse a length over the maximum (413)."""
+        if length is not None and self.max_size is not None and length > self.max_size:
+            raise errors.TooLarge(
+                f"upload larger than the maximum of {self.max_size} bytes"
+            )
+
+    # -- termination and removal ----------------------------------------------
+
+    def terminate(self, request: TusRequest, upload_id: str) -> None:
+        """A client cancels its upload: the host may refuse, then it is removed."""
+        if not self.store.supports_termination:
+            raise errors.MethodNotAllowed("termination is not supported")
+        info = self.load(request, upload_id)
+        with self.locked(info.id) as lease:
+            info = self.load(request, upload_id)
+            self.hooks.before_terminate(request, info)
+            self.remove(info.id, with_partials=False, lease=lease)
+
+    def remove(
+        self,
+        upload_id: str,
+        *,
+        with_partials: bool = True,
+        lease: Lease | None = None,
+        timeout: float = REMOVE_TIMEOUT,
+    ) -> int:
+        """Remove an upload (and the partials it was made of) under its lock.
+
+        :returns: the bytes freed.
+        """
+        return remove_upload(
+            self.store,
+            self.locker,
+            upload_id,
+            with_partials=with_partials,
+            lease=lease,
+            timeout=timeout,
+        )
+
+    def discard(self, upload_id: str) -> int:
+        """Remove an upload for the host, unless it is busy right now.
+
+        :returns: bytes freed. :raises errors.Locked: if busy.
+        """
+        check_upload_id(upload_id)
+        with self.locked(upload_id) as lease:
+            return self.remove(upload_id, lease=lease)
+
+    # -- locking --------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def locked(
+        self, upload_id: str, *, timeout: float | None = None
+    ) -> Iterator[Lease]:
+        """Hold the upload's lock; drop the lock if the upload vanished."""
+        wait = self.lock_timeout if timeout is None else timeout
+        with self.locker.lock(upload_id, timeout=wait) as lease:
+            try:
+                yield lease
+            except errors.NotFound:
+                if upload_id not in self.store.list_ids():
+                    self.locker.forget(upload_id)
+                raise
+
+
+def _smaller(first: int | None, second: int | None) -> int | None:
+    if first is None:
+        return second
+    if second is None:
+        return first
+    return min(first, second)

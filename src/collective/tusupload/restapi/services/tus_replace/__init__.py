@@ -1,1 +1,0 @@
-"""``<item>/@tus-replace``: upload a new file for an existing item."""
