@@ -54,6 +54,7 @@ setup(
         "plone.protect",
         "webob",
         "waitress",
+        "gunicorn",
         "PasteDeploy",
         "zope.interface",
         "zope.component",
@@ -83,8 +84,12 @@ setup(
         "paste.filter_app_factory": [
             "main = collective.tusupload.adapters.wsgi:filter_app_factory",
         ],
+        "paste.server_factory": [
+            "gunicorn = collective.tusupload.adapters.serve:server_factory",
+        ],
         "console_scripts": [
             "tusupload-cleanup = collective.tusupload.cli:run",
+            "tusupload-serve = collective.tusupload.adapters.serve:main",
         ],
     },
 )

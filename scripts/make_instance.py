@@ -4,7 +4,8 @@ Creates ``instance/etc/{zope.conf,zope.ini,site.zcml}``; data lives under
 ``var/`` (FileStorage in ``var/filestorage``, blobs in ``var/blobstorage``,
 unfinished uploads in ``var/tusupload``). Safe to run again: only the
 configuration is rewritten, never the data. Settings come from the
-environment: HOST, PORT, THREADS, INSTANCE_DIR, VAR_DIR.
+environment: HOST, PORT, THREADS, INSTANCE_DIR, VAR_DIR, and SERVER:
+``gunicorn`` (the default: streams request bodies) or ``waitress``.
 
 It first checks that HOST:PORT is free, so that a busy port is reported in
 one line at once, not as a traceback after the site's start-up.
@@ -51,16 +52,7 @@ ZOPE_INI = """\
 use = egg:Zope#main
 zope_conf = %(here)s/zope.conf
 
-[server:main]
-use = egg:waitress#main
-listen = {host}:{port}
-threads = {threads}
-clear_untrusted_proxy_headers = false
-max_request_body_size = 1099511627776
-# Read request bodies from the socket 1 MiB at a time, not 8 KiB: the
-# single I/O thread otherwise caps uploads at a third of the disk's speed.
-recv_bytes = 1048576
-
+{server_main}
 [pipeline:main]
 pipeline =
     egg:Zope#httpexceptions
@@ -105,6 +97,33 @@ level = INFO
 formatter = generic
 """
 
+#: ``[server:main]`` of zope.ini for each SERVER.
+SERVER_MAIN = {
+    # gunicorn hands each request body to Zope as it arrives: a tus PATCH is
+    # written block by block and a connection cut mid-body keeps what
+    # arrived (collective.tusupload.adapters.serve runs it).
+    "gunicorn": """\
+[server:main]
+use = egg:collective.tusupload#gunicorn
+host = {host}
+port = {port}
+threads = {threads}
+# One process: the embedded ZODB (FileStorage) is opened by one process only.
+workers = 1
+""",
+    "waitress": """\
+[server:main]
+use = egg:waitress#main
+listen = {host}:{port}
+threads = {threads}
+clear_untrusted_proxy_headers = false
+max_request_body_size = 1099511627776
+# Read request bodies from the socket 1 MiB at a time, not 8 KiB: the
+# single I/O thread otherwise caps uploads at a third of the disk's speed.
+recv_bytes = 1048576
+""",
+}
+
 SITE_ZCML = """\
 <configure
     xmlns="http://namespaces.zope.org/zope"
@@ -124,8 +143,8 @@ SITE_ZCML = """\
 def port_in_use(host: str, port: int) -> str | None:
     """Say why the server could not listen on ``host:port``, or ``None``.
 
-    Binds every address ``host`` resolves to the way waitress does (with
-    ``SO_REUSEADDR``, so connections still closing do not count).
+    Binds every address ``host`` resolves to the way gunicorn and waitress
+    do (with ``SO_REUSEADDR``, so connections still closing do not count).
     """
     try:
         addresses = socket.getaddrinfo(
@@ -151,6 +170,9 @@ def port_in_use(host: str, port: int) -> str | None:
 def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8080")
+    server = os.environ.get("SERVER", "gunicorn")
+    if server not in SERVER_MAIN:
+        sys.exit(f"SERVER={server} is not one of {', '.join(SERVER_MAIN)}")
     if not port.isdigit() or not 0 < int(port) < 65536:
         sys.exit(f"PORT={port} is not a port number (1-65535)")
     problem = port_in_use(host, int(port))
@@ -165,6 +187,7 @@ def main() -> None:
         "port": port,
         "threads": os.environ.get("THREADS", "4"),
     }
+    values["server_main"] = SERVER_MAIN[server].format(**values)
     for folder in ("filestorage", "blobstorage", "cache", "log", "tusupload"):
         (var / folder).mkdir(parents=True, exist_ok=True)
     etc = instance / "etc"

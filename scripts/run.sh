@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Serve a Plone site with collective.tusupload in the foreground (make run).
-# Ctrl-C or SIGTERM stops it cleanly (scripts/serve.py).
+# Ctrl-C or SIGTERM stops it cleanly (scripts/serve.py). SERVER=waitress
+# serves with waitress instead of gunicorn (scripts/make_instance.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,19 +1,29 @@
-"""Serve the instance with Zope's ``runwsgi``; TERM stops it as Ctrl-C does.
+"""Serve the instance's zope.ini with the server it names; TERM stops cleanly.
 
-``runwsgi`` closes the databases and removes its pid file only when the
-server loop ends with ``KeyboardInterrupt`` or ``SystemExit``. Python's
-default action for SIGTERM kills the process on the spot instead, so
-``kill``, systemd, supervisord and container runtimes left a stale pid file
-and an unsaved ``Data.fs.index`` behind (the next start then logs "Ignoring
-index" and rebuilds it). Here the first SIGTERM raises ``KeyboardInterrupt``
-in the main thread, which takes the same way out as Ctrl-C and exits 0; a
-second TERM during that shutdown kills at once.
+``make run`` (through ``scripts/run.sh``) runs ``python scripts/serve.py
+instance/etc/zope.ini``. Which server is written in the file's
+``[server:main]`` by ``scripts/make_instance.py`` (``SERVER=...``):
 
-Usage: ``python scripts/serve.py instance/etc/zope.ini`` (what ``make run``
-does, through ``scripts/run.sh``).
+gunicorn (the default)
+    :mod:`collective.tusupload.adapters.serve` runs it: the master process
+    forks one worker that loads Zope, so that request bodies stream into
+    the tus core. SIGTERM stops it gracefully (requests in flight may end),
+    Ctrl-C at once; either way the worker closes the databases (saving
+    ``Data.fs.index``) and removes the pid file, as ``runwsgi`` does.
+
+waitress (``SERVER=waitress make run``)
+    Zope's ``runwsgi``. It closes the databases and removes its pid file
+    only when the server loop ends with ``KeyboardInterrupt`` or
+    ``SystemExit``. Python's default action for SIGTERM kills the process on
+    the spot instead, so ``kill``, systemd, supervisord and container
+    runtimes left a stale pid file and an unsaved ``Data.fs.index`` behind
+    (the next start then logs "Ignoring index" and rebuilds it). Here the
+    first SIGTERM raises ``KeyboardInterrupt`` in the main thread, which
+    takes the same way out as Ctrl-C and exits 0; a second TERM during that
+    shutdown kills at once.
 """
 
-from Zope2.Startup.serve import main
+from collective.tusupload.adapters import serve
 
 import signal
 import sys
@@ -24,6 +34,15 @@ def stop_like_ctrl_c(signum: int, frame) -> None:
     raise KeyboardInterrupt(f"on {signal.Signals(signum).name}")
 
 
-if __name__ == "__main__":
+def main(argv: list[str]) -> int:
+    config = argv[1]
+    if serve.server_choice(config) == "gunicorn":
+        return serve.main([config])
+    from Zope2.Startup.serve import main as runwsgi
+
     signal.signal(signal.SIGTERM, stop_like_ctrl_c)
+    return runwsgi(argv)
+
+
+if __name__ == "__main__":
     sys.exit(main(sys.argv))

@@ -80,7 +80,9 @@ class RunSite:
             try:
                 requests.get(f"http://127.0.0.1:{self.port}/", timeout=5)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # gunicorn listens at once and answers once its worker
+                # has loaded Zope; waitress listens only then.
                 assert time.monotonic() < deadline, "make run did not serve in time"
                 time.sleep(0.5)
 

@@ -1,0 +1,158 @@
+"""``adapters.serve`` and ``adapters.streaming`` without a running server:
+which server, which gunicorn settings, which bodies stream."""
+
+from collective.tusupload.adapters import serve
+from collective.tusupload.adapters.streaming import StreamedBody
+from collective.tusupload.adapters.streaming import StreamUploadBodies
+from pathlib import Path
+from ZPublisher.HTTPRequest import ZopeFieldStorage
+
+import io
+import pytest
+
+
+EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "tus-filter.ini"
+TEMPLATE = Path(__file__).parents[2] / "buildout" / "wsgi.ini.in"
+
+
+def config(tmp_path, server_main: str) -> str:
+    path = tmp_path / "app.ini"
+    path.write_text("[app:main]\nuse = call:os:getcwd\n\n[server:main]\n" + server_main)
+    return str(path)
+
+
+def test_the_example_filter_config_runs_on_gunicorn():
+    assert serve.server_choice(str(EXAMPLE)) == "gunicorn"
+    settings = serve.gunicorn_settings(str(EXAMPLE))
+    assert settings["bind"] == "127.0.0.1:8081"
+    assert settings["worker_class"] == "gthread"
+    assert settings["threads"] == "4"
+
+
+def test_buildout_template_runs_on_gunicorn_with_one_worker(tmp_path):
+    filled = TEMPLATE.read_text() % {
+        "http_address": "127.0.0.1:8080",
+        "threads": "2",
+        "location": str(tmp_path),
+        "pipeline": "egg:Zope#httpexceptions\n    zope",
+        "clear_untrusted_proxy_headers": "false",
+        "max_request_body_size": "1099511627776",
+    }
+    path = tmp_path / "wsgi.ini"
+    path.write_text(filled)
+    assert serve.server_choice(str(path)) == "gunicorn"
+    settings = serve.gunicorn_settings(str(path))
+    assert settings["bind"] == ["127.0.0.1:8080"]
+    assert (settings["workers"], settings["threads"]) == ("1", "2")
+
+
+def test_waitress_when_the_config_uses_it(tmp_path):
+    path = config(tmp_path, "use = egg:waitress#main\nport = 9000\n")
+    assert serve.server_choice(path) == "waitress"
+
+
+def test_command_line_host_and_port_win(tmp_path):
+    path = config(tmp_path, "use = egg:collective.tusupload#gunicorn\nport = 9000\n")
+    assert serve.gunicorn_settings(path)["bind"] == "127.0.0.1:9000"
+    assert serve.gunicorn_settings(path, host="::1", port=9100)["bind"] == ("::1:9100")
+
+
+def test_waitress_listen_becomes_bind(tmp_path):
+    path = config(tmp_path, "listen = 127.0.0.1:8080 8081\n")
+    assert serve.gunicorn_settings(path)["bind"] == ["127.0.0.1:8080", "0.0.0.0:8081"]
+
+
+def test_gunicorn_settings_pass_and_waitress_only_ones_are_dropped(tmp_path):
+    path = config(
+        tmp_path, "graceful_timeout = 90\nrecv_bytes = 1048576\nworkers = 2\n"
+    )
+    settings = serve.gunicorn_settings(path)
+    assert settings["graceful_timeout"] == "90"
+    assert settings["workers"] == "2"
+    assert "recv_bytes" not in settings
+    # gunicorn 27's control socket would be one path for every instance.
+    assert settings["control_socket_disable"] == "true"
+
+
+def test_unknown_option_is_an_error(tmp_path):
+    path = config(tmp_path, "thread = 4\n")
+    with pytest.raises(ValueError, match="thread: not a gunicorn setting"):
+        serve.gunicorn_settings(path)
+
+
+# -- bodies -----------------------------------------------------------------------
+
+
+def run(environ):
+    seen = {}
+
+    def app(environ, start_response):
+        seen["input"] = environ["wsgi.input"]
+        return [b""]
+
+    StreamUploadBodies(app)(environ, lambda *args: None)
+    return seen["input"]
+
+
+def test_upload_bodies_stream_unread():
+    socket_stream = io.BytesIO(b"x" * 100)
+    body = run(
+        {
+            "CONTENT_TYPE": "application/offset+octet-stream",
+            "CONTENT_LENGTH": "100",
+            "wsgi.input": socket_stream,
+        }
+    )
+    assert isinstance(body, StreamedBody)
+    assert socket_stream.tell() == 0
+    assert body.read(60) == b"x" * 60
+    assert body.read() == b"x" * 40
+
+
+def test_other_bodies_are_buffered_and_can_be_read_twice():
+    body = run(
+        {
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": "7",
+            "wsgi.input": io.BytesIO(b"a=1&b=2 and more"),
+        }
+    )
+    assert body.read() == b"a=1&b=2"
+    body.seek(0)
+    assert body.read() == b"a=1&b=2"
+
+
+def test_requests_without_body_pass_untouched():
+    stream = io.BytesIO()
+    assert run({"CONTENT_LENGTH": "0", "wsgi.input": stream}) is stream
+
+
+def test_a_streamed_body_rewinds_until_read_then_reads_empty():
+    body = StreamedBody(io.BytesIO(b"abcdef"), 6)
+    assert body.seek(0) == 0
+    assert body.read(2) == b"ab"
+    assert body.tell() == 2
+    body.seek(0)  # Zope's retry after a conflict
+    assert body.read(4) == b""
+
+
+def test_a_streamed_body_stops_at_its_length():
+    body = StreamedBody(io.BytesIO(b"abcdefgh"), 5)
+    assert body.read(100) == b"abcde"
+    assert body.read(100) == b""
+
+
+def test_zope_keeps_a_streamed_upload_body_unread():
+    """ZopeFieldStorage passes non-form bodies through as the request's file."""
+    socket_stream = io.BytesIO(b"y" * 1000)
+    body = StreamedBody(socket_stream, 1000)
+    storage = ZopeFieldStorage(
+        body,
+        {
+            "REQUEST_METHOD": "PATCH",
+            "CONTENT_TYPE": "application/offset+octet-stream",
+            "CONTENT_LENGTH": "1000",
+        },
+    )
+    assert storage.file is body
+    assert socket_stream.tell() == 0
