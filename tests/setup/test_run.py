@@ -1,5 +1,8 @@
-"""``make run``'s script creates the site once, serves it, stops on Ctrl-C or TERM."""
+"""``make run``'s script creates the site once, serves it (gunicorn, or waitress
+with SERVER=waitress), stops on Ctrl-C or TERM."""
 
+from collective.tusupload.adapters import serve
+from conftest import free_port
 from pathlib import Path
 from ZODB.fsIndex import fsIndex
 
@@ -9,6 +12,7 @@ import requests
 import signal
 import socket
 import subprocess
+import sys
 import time
 import waitress.adjustments
 
@@ -160,15 +164,74 @@ def test_embedded_zodb_with_blobs(runs):
 
 
 @slow
-def test_waitress_reads_request_bodies_in_large_blocks(runs):
+def test_served_by_gunicorn_one_process_with_threads(runs):
+    """The default server streams bodies: gunicorn, one gthread worker."""
+    first = runs["results"][0]
+    assert "Using worker: gthread" in first["output"]
+    config = str(runs["etc"] / "zope.ini")
+    assert serve.server_choice(config) == "gunicorn"
+    settings = serve.gunicorn_settings(config)
+    assert settings["worker_class"] == "gthread"
+    assert (settings["workers"], settings["threads"]) == ("1", "4")
+    # zope.ini is the one the last run wrote.
+    assert settings["bind"] == f"127.0.0.1:{runs['results'][-1]['port']}"
+
+
+def make_instance(directory: Path, **env: str) -> Path:
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_instance.py")],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PORT": str(free_port()),
+            "INSTANCE_DIR": str(directory / "instance"),
+            "VAR_DIR": str(directory / "var"),
+            **env,
+        },
+        check=True,
+        capture_output=True,
+    )
+    return directory / "instance" / "etc" / "zope.ini"
+
+
+def test_server_waitress_reads_request_bodies_in_large_blocks(tmp_path):
+    config = make_instance(tmp_path, SERVER="waitress")
     parser = configparser.ConfigParser(interpolation=None)
-    parser.read(runs["etc"] / "zope.ini")
+    parser.read(config)
     server = {
         key: value for key, value in parser["server:main"].items() if key != "use"
     }
     adjustments = waitress.adjustments.Adjustments(**server)
     assert adjustments.recv_bytes == 1 << 20
     assert adjustments.max_request_body_size >= 1 << 40
+    assert serve.server_choice(str(config)) == "waitress"
+
+
+def test_unknown_server_is_refused_in_one_line(tmp_path):
+    process = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_instance.py")],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PORT": str(free_port()),
+            "SERVER": "uvicorn",
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert process.returncode != 0
+    assert process.stderr.strip() == "SERVER=uvicorn is not one of gunicorn, waitress"
+
+
+@slow
+def test_server_waitress_still_stops_cleanly_on_term(tmp_path, run_sites):
+    site = run_sites(tmp_path, env={"SERVER": "waitress"})
+    site.start()
+    pid_file = site.directory / "var" / "Z4.pid"
+    assert pid_file.exists()
+    assert site.stop(signal.SIGTERM) == 0
+    assert "Serving on http://127.0.0.1:" in site.output()
+    assert not pid_file.exists()
+    assert index_is_current(site.directory / "var")
 
 
 def test_busy_port_is_reported_in_one_line_at_once(tmp_path):
