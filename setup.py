@@ -56,6 +56,7 @@ setup(
         "waitress",
         "gunicorn",
         "PasteDeploy",
+        "http-sf",
         "zope.interface",
         "zope.component",
     ],
