@@ -2,6 +2,11 @@
 
 Each contender runs in its own process group on a free loopback port and is
 stopped by :meth:`Contender.stop` (SIGTERM to the group, then SIGKILL).
+
+Every Python contender exists on two servers: waitress (reads each request
+body to its end before the app runs) and gunicorn with gthread workers
+(streams the body to the app), both started by
+``collective.tusupload.adapters.serve`` or, for Zope, as ``make run`` does.
 """
 
 from __future__ import annotations
@@ -28,6 +33,16 @@ PYTHON = str(BIN / "python") if (BIN / "python").exists() else sys.executable
 HOST = "127.0.0.1"
 ADMIN = ("admin", "admin")
 THREADS = 4
+#: ``[server:main]`` of the filter's and the sink's configurations.
+SERVER_MAIN = {
+    "waitress": "use = egg:waitress#main\nthreads = {threads}\nrecv_bytes = 1048576\n",
+    "gunicorn": "use = egg:collective.tusupload#gunicorn\nthreads = {threads}\n",
+}
+
+
+def python_path() -> str:
+    """This folder first (the apps), then whatever the caller had."""
+    return os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
 
 
 def free_port() -> int:
@@ -121,6 +136,10 @@ class Contender:
     def after_block(self) -> None:
         """Free disk after a series of uploads."""
 
+    def retries(self) -> int:
+        """ConflictError retries of tus requests so far (Plone contenders)."""
+        return 0
+
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
@@ -128,14 +147,18 @@ class Contender:
 
 
 class PasteContender(Contender):
-    """A WSGI app served by ``collective.tusupload.adapters.serve`` (waitress)."""
+    """A WSGI app served by ``collective.tusupload.adapters.serve``."""
 
     ini = ""
+    wsgi_server = "waitress"
 
     def start(self) -> None:
         self.port = free_port()
         ini_path = self.workdir / f"contender{self.key}.ini"
-        ini_path.write_text(self.ini.format(workdir=self.workdir, threads=THREADS))
+        ini = self.ini + "\n[server:main]\n" + SERVER_MAIN[self.wsgi_server]
+        ini_path.write_text(
+            ini.format(workdir=self.workdir, threads=THREADS, key=self.key)
+        )
         self.server = Server(
             f"contender{self.key}",
             [
@@ -148,7 +171,7 @@ class PasteContender(Contender):
                 "--port",
                 str(self.port),
             ],
-            env={"PYTHONPATH": str(HERE)},
+            env={"PYTHONPATH": python_path()},
             log_dir=self.workdir,
         )
         wait_ready(self.port, "/", self.server.process, timeout=60)
@@ -170,16 +193,11 @@ filter-with = tus
 
 [filter:tus]
 use = call:collective.tusupload.adapters.wsgi:filter_factory
-tmp_file_dir = {workdir}/filter-uploads
+tmp_file_dir = {workdir}/filter-uploads-{key}
 upload_path = /files
 upload_valid_duration = 86400
 send_file = false
 max_size = 4294967296
-
-[server:main]
-use = egg:waitress#main
-threads = {threads}
-recv_bytes = 1048576
 """
 
 
@@ -189,13 +207,20 @@ class SinkContender(PasteContender):
     ini = """\
 [app:main]
 use = call:apps:make_sink
-directory = {workdir}/sink
-
-[server:main]
-use = egg:waitress#main
-threads = {threads}
-recv_bytes = 1048576
+directory = {workdir}/sink-{key}
 """
+
+
+class FilterGunicornContender(FilterContender):
+    key = "7"
+    label = "7 filter (gunicorn)"
+    wsgi_server = "gunicorn"
+
+
+class SinkGunicornContender(SinkContender):
+    key = "8"
+    label = "8 raw body sink (gunicorn)"
+    wsgi_server = "gunicorn"
 
 
 class NodeContender(Contender):
@@ -250,12 +275,19 @@ class NodeContender(Contender):
 
 
 class ZopeInstance:
-    """One Zope instance (temp dir) holding the sites of contenders 1 and 2."""
+    """One Zope instance (temp dir) holding the sites of Plone contenders.
 
-    def __init__(self, workdir: Path, sites: list[str]) -> None:
+    :param server: ``"waitress"`` (Zope's ``runwsgi``) or ``"gunicorn"``
+        (as ``make run`` serves it).
+    """
+
+    def __init__(
+        self, workdir: Path, sites: list[str], server: str = "waitress"
+    ) -> None:
         self.workdir = workdir
-        self.instance = workdir / "instance"
-        self.var = workdir / "var"
+        self.server_name = server
+        self.instance = workdir / f"instance-{server}"
+        self.var = workdir / f"var-{server}"
         self.sites = sites
         self.server: Server | None = None
         self.port = 0
@@ -274,6 +306,7 @@ class ZopeInstance:
             "VAR_DIR": str(self.var),
             "ADMIN_USER": ADMIN[0],
             "ADMIN_PASSWORD": ADMIN[1],
+            "SERVER": self.server_name,
         }
         subprocess.run(
             [PYTHON, str(ROOT / "scripts" / "make_instance.py")],
@@ -282,6 +315,7 @@ class ZopeInstance:
             capture_output=True,
         )
         conf = str(self.instance / "etc" / "zope.conf")
+        ini = self.instance / "etc" / "zope.ini"
         for site in self.sites:
             result = subprocess.run(
                 [str(BIN / "zconsole"), "run", conf, str(HERE / "zope_sites.py")],
@@ -293,12 +327,24 @@ class ZopeInstance:
                     f"creating site {site} failed: {result.stderr.decode()[-2000:]}"
                 )
         self.server = Server(
-            "zope",
-            [str(BIN / "runwsgi"), str(self.instance / "etc" / "zope.ini")],
+            f"zope-{self.server_name}",
+            [PYTHON, str(ROOT / "scripts" / "serve.py"), str(ini)],
             env={**env, "TUS_TMP_FILE_DIR": str(self.var / "restapi-tus")},
             log_dir=self.workdir,
         )
         wait_ready(self.port, f"/{self.sites[0]}", self.server.process)
+
+    def retries(self) -> int:
+        """Tus requests Zope retried after a ConflictError, from its log.
+
+        The add-on logs one INFO line per retry (collective.tusupload,
+        ``restapi/events.py``); make_instance's zope.ini logs INFO.
+        """
+        try:
+            text = self.server.log_path.read_text(errors="replace")
+        except (AttributeError, OSError):
+            return 0
+        return text.count("tus request retried after a conflict")
 
     def pack(self) -> None:
         """Pack the ZODB so that blobs of deleted uploads leave the disk."""
@@ -348,6 +394,9 @@ class PloneContender(Contender):
         self.instance.start()
         self.port = self.instance.port
 
+    def retries(self) -> int:
+        return self.instance.retries()
+
     def after_upload(self, client, result) -> None:
         # Delete the content and pack at once, so that its blob leaves the
         # disk before the next run as the other contenders' files do: on a
@@ -365,7 +414,7 @@ class PloneContender(Contender):
 
 class AddonContender(PloneContender):
     key = "1"
-    label = "1 Plone + collective.tusupload"
+    label = "1 Plone + collective.tusupload (waitress)"
     site = "addon"
 
     def __init__(self, workdir: Path, instance: ZopeInstance) -> None:
@@ -398,7 +447,12 @@ class AddonContender(PloneContender):
             )
 
 
+class AddonGunicornContender(AddonContender):
+    key = "6"
+    label = "6 Plone + collective.tusupload (gunicorn)"
+
+
 class RestapiContender(PloneContender):
     key = "2"
-    label = "2 Plone + plone.restapi tus"
+    label = "2 Plone + plone.restapi tus (waitress)"
     site = "restapi"

@@ -175,6 +175,7 @@ def machine_facts() -> dict:
         "python": platform.python_version(),
         "node": version(["node", "--version"]),
         "waitress": dist_version("waitress"),
+        "gunicorn": dist_version("gunicorn"),
         "Products.CMFPlone": dist_version("Products.CMFPlone"),
         "plone.restapi": dist_version("plone.restapi"),
         "git": version(["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"]),
@@ -232,8 +233,10 @@ class Bench:
         path = make_file(self.workdir, size)
         for run in range(runs):
             client_cpu = time.thread_time()
+            retries = contender.retries()
             with Sampler(contender.pid) as sampler:
                 client, result = self.upload(contender, path, chunk)
+            retries = contender.retries() - retries
             contender.after_upload(client, result)
             row = self.record(
                 contender,
@@ -251,6 +254,7 @@ class Bench:
                 rss_base=sampler.baseline,
                 rss_peak=sampler.peak,
                 rss_growth=sampler.growth,
+                retries=retries,
             )
             print(
                 f"  [{contender.key}] {kind} {size // MIB} MiB / {chunk // MIB} MiB "
@@ -266,7 +270,9 @@ class Bench:
         def one(stream):
             # Parallel uploads are of different files: one name each, as an
             # editor's would be (Plone retries a transaction when two create
-            # the same id in one folder at once).
+            # the same id in one folder at once). All streams go into ONE
+            # folder (the Plone contenders' ``bench``), as the upload page's
+            # do: their finishes contend for that folder.
             try:
                 return self.upload(
                     contender, path, chunk, f"{path.stem}-{stream}{path.suffix}"
@@ -275,11 +281,13 @@ class Bench:
                 return error
 
         for run in range(runs):
+            retries = contender.retries()
             with Sampler(contender.pid) as sampler:
                 started = time.perf_counter()
                 with ThreadPoolExecutor(streams) as pool:
                     results = list(pool.map(one, range(streams)))
                 seconds = time.perf_counter() - started
+            retries = contender.retries() - retries
             failures = [r for r in results if isinstance(r, Exception)]
             uploads = [r for r in results if not isinstance(r, Exception)]
             for client, result in uploads:
@@ -300,10 +308,13 @@ class Bench:
                 rss_base=sampler.baseline,
                 rss_peak=sampler.peak,
                 rss_growth=sampler.growth,
+                retries=retries,
+                finished=len(uploads),
             )
             print(
                 f"  [{contender.key}] parallel {streams}x{size // MIB} MiB run {run}: "
-                f"{row['mbps']:.0f} MB/s, RSS +{sampler.growth / MIB:.1f} MiB"
+                f"{row['mbps']:.0f} MB/s, RSS +{sampler.growth / MIB:.1f} MiB, "
+                f"{retries} conflict retries"
                 + (f", {len(failures)} failed: {row['error']}" if failures else ""),
                 flush=True,
             )
@@ -321,7 +332,7 @@ class Bench:
                 (contender, size, chunk, options.runs),
             )
             for size in options.sizes
-            for chunk in options.chunks
+            for chunk in chunks_for(options, size)
             if chunk >= 8 * MIB or size <= options.small_chunks_upto
         ]
         if options.final_small:
@@ -354,6 +365,17 @@ class Bench:
                 contender.notes.append(note)
                 print(f"   failed: {note}", flush=True)
             contender.after_block()
+
+
+def chunks_for(options, size: int) -> list[int]:
+    """The chunk sizes measured for ``size``: the options', then the whole file."""
+    return options.chunks + ([size] if options.whole else [])
+
+
+def chunk_text(size: int, chunk: int) -> str:
+    if chunk >= size:
+        return f"{size // MIB} MiB / whole file"
+    return f"{size // MIB} MiB / {chunk // MIB} MiB"
 
 
 # -- report --------------------------------------------------------------------
@@ -395,12 +417,14 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
         f"**{facts['dd_median']:.0f} MB/s** (min {min(facts['dd']):.0f}, "
         f"max {max(facts['dd']):.0f})",
         f"- Python {facts['python']}, Node {facts['node']}, waitress "
-        f"{facts['waitress']}, Plone {facts['Products.CMFPlone']}, plone.restapi "
+        f"{facts['waitress']}, gunicorn {facts.get('gunicorn', 'n/a')} (gthread), "
+        f"Plone {facts['Products.CMFPlone']}, plone.restapi "
         f"{facts['plone.restapi']}, commit {facts['git']}",
         f"- load average before the run: {facts['load']}; other work on the "
         "machine during the run distorts the numbers",
         f"- runs per measurement: {options.runs}; all servers {cmod.THREADS} "
-        "threads (Node: one event loop), loopback, one client process "
+        "threads (gunicorn: one worker process; Node: one event loop), "
+        "loopback, one client process "
         "(`benchmarks/client.py`); MB = 10^6 bytes",
         f"- command: `python benchmarks/run.py {' '.join(options.argv)}`"
         if options.argv
@@ -436,7 +460,7 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
     ]
     medians = {}
     for size in options.sizes:
-        for chunk in options.chunks:
+        for chunk in chunks_for(options, size):
             for key in keys:
                 match = {"size": size, "chunk": chunk, "contender": key}
                 values = summarise(records, "single", "mbps", **match)
@@ -448,7 +472,7 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
                 final = summarise(records, "single", "final_patch", **match)
                 medians[(size, chunk, key)] = median(values)
                 lines.append(
-                    f"| {size // MIB} MiB / {chunk // MIB} MiB | {labels[key]} | "
+                    f"| {chunk_text(size, chunk)} | {labels[key]} | "
                     f"**{median(values):.0f}** | {low:.0f}–{high:.0f} | "
                     f"{median(cpu) / size * GIB:.2f} | "
                     f"{median(growth) / MIB:.1f} (max {max(growth) / MIB:.1f}) | "
@@ -458,17 +482,16 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
         f"| — | dd fdatasync | **{facts['dd_median']:.0f}** | "
         f"{min(facts['dd']):.0f}–{max(facts['dd']):.0f} | | | |",
         "",
-        "## Ratios (median MB/s of 1 and 3 against each other contender)",
+        "## Ratios (median MB/s of 1, 3, 6 and 7 against the others)",
         "",
         "| file / chunk | ratio | value |",
         "|---|---|---:|",
     ]
+    counterpart = {"1": "6", "6": "1", "3": "7", "7": "3"}
     for size in options.sizes:
-        for chunk in options.chunks:
-            for mine in ("1", "3"):
-                for other in keys + ["dd"]:
-                    if other == mine:
-                        continue
+        for chunk in chunks_for(options, size):
+            for mine in ("1", "3", "6", "7"):
+                for other in (counterpart[mine], "2", "4", "5", "8", "dd"):
                     a = medians.get((size, chunk, mine))
                     b = (
                         facts["dd_median"]
@@ -477,7 +500,7 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
                     )
                     if a and b:
                         lines.append(
-                            f"| {size // MIB} MiB / {chunk // MIB} MiB | "
+                            f"| {chunk_text(size, chunk)} | "
                             f"{mine} / {other} | {a / b:.2f}x |"
                         )
     if options.final_small:
@@ -510,10 +533,14 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
             f"## 8 parallel uploads of {options.parallel_size // MIB} MiB "
             "(8 MiB chunks)",
             "",
+            "All streams upload into one folder (Plone: the site's `bench`). "
+            "Conflict retries: tus requests Zope retried after a ConflictError, "
+            "counted from the instance's log, per finished upload.",
+            "",
             "| contender | aggregate MB/s (median, min–max) | vs single | "
             "CPU s/GiB | RSS growth MiB (median, max) | RSS peak MiB | "
-            "failed uploads |",
-            "|---|---:|---:|---:|---:|---:|---|",
+            "failed uploads | conflict retries per upload |",
+            "|---|---:|---:|---:|---:|---:|---|---:|",
         ]
         reference = max(options.sizes)
         for key in keys:
@@ -530,7 +557,8 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
                 f"{fmt(median(values) / single if single else None, 2)}x | "
                 f"{median(cpu) / (8 * options.parallel_size) * GIB:.2f} | "
                 f"{median(growth) / MIB:.1f} ({max(growth) / MIB:.1f}) | "
-                f"{max(peak) / MIB:.0f} | {failed_text(records, key)} |"
+                f"{max(peak) / MIB:.0f} | {failed_text(records, key)} | "
+                f"{retries_text(records, key, 'parallel')} |"
             )
     lines += ["", "## Client overhead", ""]
     for key in keys:
@@ -551,11 +579,28 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
         f"![throughput]({out_base.name}.png)",
         "",
     ]
-    targets = target_lines(options, medians, records, keys, facts)
+    targets = streaming_target_lines(options, medians, records, keys, facts)
+    targets += target_lines(options, medians, records, keys, facts)
     lines[lines.index("## Contenders") : lines.index("## Contenders")] = targets
     report = out_base.with_suffix(".md")
     report.write_text("\n".join(lines))
     return report
+
+
+def retries_per_upload(records, key, kind):
+    """Conflict retries per finished upload over all ``kind`` rows of ``key``."""
+    rows = [r for r in records if r["kind"] == kind and r["contender"] == key]
+    if not rows or all("retries" not in r for r in rows):
+        return None
+    finished = sum(r.get("finished", 1) for r in rows)
+    return sum(r.get("retries", 0) for r in rows) / finished if finished else None
+
+
+def retries_text(records, key, kind) -> str:
+    if key not in ("1", "2", "6"):
+        return "—"
+    value = retries_per_upload(records, key, kind)
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def failed_text(records, key) -> str:
@@ -565,6 +610,71 @@ def failed_text(records, key) -> str:
         return "0"
     errors = {r["error"] for r in rows if r.get("error")}
     return f"{failed} of {8 * len(rows)}: " + "; ".join(sorted(errors))[:160]
+
+
+def streaming_target_lines(options, medians, records, keys, facts) -> list[str]:
+    """The targets of issue 15 (streaming server) and issue 12 (parallel)."""
+    lines = [
+        "## Targets (issue 15: a streaming server; issue 12: parallel finishes)",
+        "",
+        "Medians of this run. 6 = Plone + collective.tusupload on gunicorn, "
+        "2 = Plone + plone.restapi on waitress, 7 = the filter on gunicorn, "
+        "8 = the raw body sink on gunicorn, 1 = Plone + collective.tusupload "
+        "on waitress.",
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+    ]
+
+    def row(text, value, goal, *, at_most=False, unit="x"):
+        if value is None:
+            lines.append(f"| {text} | n/a | n/a |")
+            return
+        met = value <= goal if at_most else value >= goal
+        lines.append(f"| {text} | {value:.2f}{unit} | {'yes' if met else '**no**'} |")
+
+    chunk = 8 * MIB
+    for size in options.sizes:
+        for mine, other, goal in (("6", "2", 1.3), ("6", "8", 0.9), ("7", "8", 0.9)):
+            a, b = medians.get((size, chunk, mine)), medians.get((size, chunk, other))
+            row(
+                f"{size // MIB} MiB / 8 MiB: {mine} ≥ {goal:.1f}x {other}",
+                a / b if a and b else None,
+                goal,
+            )
+    if options.whole:
+        for size in options.sizes:
+            for key in ("6", "7"):
+                a = medians.get((size, size, key))
+                row(
+                    f"{size // MIB} MiB in one PATCH: {key} ≥ 0.8x dd",
+                    a / facts["dd_median"] if a else None,
+                    0.8,
+                )
+    big = max(options.sizes)
+    for key in ("6", "7"):
+        growth = summarise(records, "single", "rss_growth", contender=key, size=big)
+        row(
+            f"RSS growth ≤ 32 MiB, {big // MIB} MiB uploads (contender {key})",
+            max(growth) / MIB if growth else None,
+            32,
+            at_most=True,
+            unit=" MiB",
+        )
+    for key in ("1", "6"):
+        values = summarise(records, "parallel", "mbps", contender=key)
+        single = medians.get((big, chunk, key))
+        row(
+            f"8 parallel into one folder ≥ 0.7x single (contender {key})",
+            median(values) / single if values and single else None,
+            0.7,
+        )
+        value = retries_per_upload(records, key, "parallel")
+        lines.append(
+            f"| conflict retries per finished upload, 8 parallel (contender {key})"
+            f" | {fmt(value, 2)} | (reported) |"
+        )
+    return lines + [""]
 
 
 def target_lines(options, medians, records, keys, facts) -> list[str]:
@@ -705,6 +815,12 @@ def parse_options(argv=None):
     parser.add_argument("--chunks", help="MiB, comma-separated")
     parser.add_argument("--parallel-size", type=int, help="MiB per stream (0: skip)")
     parser.add_argument(
+        "--no-whole",
+        dest="whole",
+        action="store_false",
+        help="skip the whole-file uploads (one PATCH per file)",
+    )
+    parser.add_argument(
         "--small-chunks-upto",
         type=int,
         default=1 << 20,
@@ -718,7 +834,7 @@ def parse_options(argv=None):
     if options.quick:
         defaults = {
             "runs": 3,
-            "contenders": "1,2,3,4,5",
+            "contenders": "1,2,3,4,5,6,7,8",
             "sizes": "64",
             "chunks": "8",
             "parallel_size": 16,
@@ -728,7 +844,7 @@ def parse_options(argv=None):
     else:
         defaults = {
             "runs": 5,
-            "contenders": "1,2,3,4,5",
+            "contenders": "1,2,3,4,5,6,7,8",
             "sizes": "256,1024",
             "chunks": "8,1",
             "parallel_size": 128,
@@ -766,16 +882,28 @@ def main(argv=None) -> int:
     sites = [
         site for key, site in (("1", "addon"), ("2", "restapi")) if key in options.keys
     ]
-    instance = cmod.ZopeInstance(workdir, sites) if sites else None
+    instances = {
+        "waitress": cmod.ZopeInstance(workdir, sites) if sites else None,
+        "gunicorn": (
+            cmod.ZopeInstance(workdir, ["addon"], server="gunicorn")
+            if "6" in options.keys
+            else None
+        ),
+    }
+    instance = instances["waitress"]
     factories = {
         "1": lambda: cmod.AddonContender(workdir, instance),
         "2": lambda: cmod.RestapiContender(workdir, instance),
         "3": lambda: cmod.FilterContender(workdir),
         "4": lambda: cmod.NodeContender(workdir),
         "5": lambda: cmod.SinkContender(workdir),
+        "6": lambda: cmod.AddonGunicornContender(workdir, instances["gunicorn"]),
+        "7": lambda: cmod.FilterGunicornContender(workdir),
+        "8": lambda: cmod.SinkGunicornContender(workdir),
     }
     contenders = [factories[key]() for key in sorted(options.keys)]
-    if instance and "addon" in sites and not contenders[0].available:
+    addon = [c for c in contenders if c.key == "1"]
+    if instance and addon and not addon[0].available:
         instance.sites = [site for site in sites if site != "addon"] or sites
     bench = Bench(options, workdir)
     try:
@@ -791,14 +919,16 @@ def main(argv=None) -> int:
                 print(f"   {contender.reason}", flush=True)
             finally:
                 contender.stop()
-                plone_left = [c for c in contenders if c.key in ("1", "2")]
-                if instance is not None and contender is plone_left[-1]:
-                    instance.stop()  # idle Zope off the machine for the others
+                for server, keys in (("waitress", ("1", "2")), ("gunicorn", ("6",))):
+                    left = [c for c in contenders if c.key in keys]
+                    if instances[server] is not None and contender is left[-1]:
+                        instances[server].stop()  # idle Zope off the machine
     finally:
         for contender in contenders:
             contender.stop()
-        if instance is not None:
-            instance.stop()
+        for server_instance in instances.values():
+            if server_instance is not None:
+                server_instance.stop()
         facts["seconds"] = round(time.monotonic() - started)
         (out_base.with_suffix(".json")).write_text(
             json.dumps({"facts": facts, "records": bench.records}, indent=1)
