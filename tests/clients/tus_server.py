@@ -51,6 +51,7 @@ class ServerProcess:
         throttle: float = 0.0,
         threads: int = 8,
         keep_finished: bool = False,
+        extra_arguments: tuple[str, ...] = (),
     ) -> None:
         self.directory = directory
         self.upload_dir = os.path.join(directory, "uploads")
@@ -59,6 +60,7 @@ class ServerProcess:
         self.throttle = throttle
         self.threads = threads
         self.keep_finished = keep_finished
+        self.extra_arguments = tuple(extra_arguments)
         self.process: subprocess.Popen | None = None
         self.log_path = os.path.join(directory, "server.log")
         os.makedirs(directory, exist_ok=True)
@@ -88,6 +90,7 @@ class ServerProcess:
         ]
         if self.keep_finished:
             command.append("--keep-finished")
+        command.extend(self.extra_arguments)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 command, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -201,6 +204,8 @@ def main(argv: list[str] | None = None) -> None:
     arguments.add_argument("--throttle", type=float, default=0.0)
     arguments.add_argument("--threads", type=int, default=8)
     arguments.add_argument("--keep-finished", action="store_true")
+    arguments.add_argument("--max-size", type=int, default=None)
+    arguments.add_argument("--max-append-size", type=int, default=None)
     options = arguments.parse_args(argv)
 
     from collective.tusupload.adapters.example import ExampleApp
@@ -215,6 +220,8 @@ def main(argv: list[str] | None = None) -> None:
         tmp_file_dir=os.path.join(options.directory, "uploads"),
         upload_path="/files",
         keep_finished=options.keep_finished,
+        max_size=options.max_size,
+        handler_options={"max_append_size": options.max_append_size},
     )
     if options.throttle:
         app = _throttled(app, options.throttle)

@@ -14,6 +14,8 @@
 //   uploadDataDuringCreation  send the first chunk with the POST
 //   retryDelays               list of ms between retries (default: none)
 //   metadata                  object of Upload-Metadata
+//   protocol                  'tus-v1' (default), 'ietf-draft-03' or 'ietf-draft-05'
+//   headers                   extra request headers (e.g. Authorization)
 //
 // Writes one JSON object per line to stdout: {"event": "created" | "chunk" |
 // "aborted" | "success" | "error", ...}. Exit status 0 unless "error".
@@ -46,6 +48,8 @@ async function main() {
       metadata: options.metadata || { filename: "upload.bin" },
       uploadDataDuringCreation: Boolean(options.uploadDataDuringCreation),
       parallelUploads: options.parallelUploads || 1,
+      protocol: options.protocol || "tus-v1",
+      ...(options.headers ? { headers: options.headers } : {}),
       removeFingerprintOnSuccess: true,
       onUploadUrlAvailable() {
         emit("created", { url: upload.url });

@@ -50,14 +50,17 @@ def split_upload_url(url: str, method: str) -> tuple[str, str | None]:
     return base_url, upload_id or None
 
 
-def is_tus_request(method: str, tus_resumable: str | None) -> bool:
-    """Tell whether a request speaks tus: a tus verb carrying ``Tus-Resumable``.
+def is_tus_request(
+    method: str, tus_resumable: str | None, interop_version: str | None = None
+) -> bool:
+    """Tell whether a request is an upload request: tus 1.0 or the IETF draft.
 
-    OPTIONS needs no version header (the protocol exempts it from the check).
+    A tus verb carrying ``Tus-Resumable`` or ``Upload-Draft-Interop-Version``;
+    OPTIONS needs neither (tus exempts it from the version check).
     """
     if method not in TUS_METHODS:
         return False
-    return method == "OPTIONS" or bool(tus_resumable)
+    return method == "OPTIONS" or bool(tus_resumable) or bool(interop_version)
 
 
 class BoundedReader:

@@ -69,7 +69,11 @@ class WebobAdapter:
     @property
     def valid(self) -> bool:
         """Whether the request speaks tus (see :func:`~.common.is_tus_request`)."""
-        return is_tus_request(self.method, self.req.headers.get("Tus-Resumable"))
+        return is_tus_request(
+            self.method,
+            self.req.headers.get("Tus-Resumable"),
+            self.req.headers.get("Upload-Draft-Interop-Version"),
+        )
 
     def get_header(self, name: str) -> str | None:
         return self.req.headers.get(name)

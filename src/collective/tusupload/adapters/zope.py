@@ -31,6 +31,13 @@ _TUS_HEADERS = (
     "Upload-Metadata",
     "Upload-Checksum",
     "Upload-Concat",
+    "Upload-Draft-Interop-Version",
+    "Upload-Complete",
+    "Upload-Incomplete",
+    "Upload-Limit",
+    "Content-Digest",
+    "Repr-Digest",
+    "Content-Disposition",
     "Content-Type",
     "Content-Length",
     "X-HTTP-Method-Override",
@@ -159,7 +166,11 @@ class Zope2RequestAdapter:
 
     @property
     def valid(self) -> bool:
-        return is_tus_request(self.method, self.get_header("Tus-Resumable"))
+        return is_tus_request(
+            self.method,
+            self.get_header("Tus-Resumable"),
+            self.get_header("Upload-Draft-Interop-Version"),
+        )
 
     def get_header(self, name: str) -> str | None:
         return self.req.getHeader(name, None)

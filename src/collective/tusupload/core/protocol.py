@@ -18,6 +18,8 @@ from collections.abc import Callable
 from collective.tusupload.core.compose import compose
 from collective.tusupload.core.engine import Engine
 from collective.tusupload.core.hooks import Hooks
+from collective.tusupload.core.ietf.handler import IetfHandler
+from collective.tusupload.core.ietf.versions import INTEROP_HEADER
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
@@ -80,12 +82,12 @@ class Handler:
             lock_timeout=lock_timeout,
             allow_anonymous=allow_anonymous,
         )
-        self.max_append_size = max_append_size
         self.tus = TusHandler(
             self.engine,
             checksum_algorithms=checksum_algorithms,
             max_header_length=max_header_length,
         )
+        self.ietf = IetfHandler(self.engine, max_append_size=max_append_size)
 
     # -- what the engine holds ------------------------------------------------
 
@@ -120,8 +122,14 @@ class Handler:
 
     # -- requests -------------------------------------------------------------
 
-    def wire_for(self, request: TusRequest) -> TusHandler:
-        """The wire layer that speaks the request's protocol."""
+    def wire_for(self, request: TusRequest) -> TusHandler | IetfHandler:
+        """The wire layer that speaks the request's protocol.
+
+        The IETF draft's requests carry ``Upload-Draft-Interop-Version``;
+        everything else is answered as tus 1.0 (which refuses what is not).
+        """
+        if request.header(INTEROP_HEADER) is not None:
+            return self.ietf
         return self.tus
 
     def handle(self, request: TusRequest) -> TusResponse:

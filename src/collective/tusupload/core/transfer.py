@@ -58,7 +58,10 @@ class ExpectedDigest:
         if hasher.digest() != self.digest:
             if self.label == "checksum":
                 raise errors.ChecksumMismatch()
-            raise errors.ChecksumMismatch(f"{self.label} mismatch")
+            raise errors.ChecksumMismatch(
+                f"{self.label} mismatch: the request's content was not kept, "
+                "the upload's offset is unchanged"
+            )
 
 
 @dataclass

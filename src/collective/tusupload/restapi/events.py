@@ -6,6 +6,11 @@ under ``++api++``. tus clients (tus-js-client, tuspy, Uppy) send no such
 header, so a request whose path ends in ``@tus-upload[/<id>]`` or
 ``@tus-replace`` is marked as an API request here, as if it had asked for JSON.
 
+Bodies without Content-Type: the IETF draft's clients may send one (a PATCH
+of interop 3 to 5, a creation request), and Zope would parse it as a form.
+Such a request under the endpoints is given ``application/octet-stream``
+before Zope reads its body.
+
 HEAD: Zope and waitress send whatever body a response holds, HEAD or not. An
 error view (plone.rest's JSON errors, a traversal 404, a 401) writes one, and
 a client on a kept-alive connection then reads it as the next reply's status
@@ -78,8 +83,10 @@ def count_retry(event) -> None:
 def mark_tus_request_as_api_request(event) -> None:
     """IPubStart subscriber: route tus requests to the REST services."""
     request = event.request
-    if IAPIRequest.providedBy(request):
-        return
     if not is_tus_path(request.get("PATH_INFO", "")):
         return
-    mark_as_api_request(request, "application/json")
+    environ = getattr(request, "environ", None)
+    if environ is not None and not environ.get("CONTENT_TYPE"):
+        environ["CONTENT_TYPE"] = "application/octet-stream"
+    if not IAPIRequest.providedBy(request):
+        mark_as_api_request(request, "application/json")
