@@ -3,9 +3,9 @@
 from collective.tusupload import jobs
 from collective.tusupload.core import FileStore
 from collective.tusupload.core import Handler
-from collective.tusupload.core.sweep import last_sweep
 from collective.tusupload.core.store import new_upload_id
 from collective.tusupload.core.store import UploadInfo
+from collective.tusupload.core.sweep import last_sweep
 from plone import api
 from zope.event import notify
 from zope.processlifetime import ProcessStarting
@@ -176,6 +176,8 @@ class TestStartsOnlyWhenServing:
         assert jobs.get_scheduler().is_running
         assert wait_for(lambda: site_settings.list_ids() == [])
         assert "scheduler started (first request)" in caplog.text
+        # The sweep's record is written just after its removals.
+        assert wait_for(lambda: jobs.last_record(site_settings.directory) is not None)
         assert (
             upload_id in jobs.last_record(site_settings.directory).summary.removed_ids
         )
