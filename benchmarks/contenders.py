@@ -35,7 +35,11 @@ ADMIN = ("admin", "admin")
 THREADS = 4
 #: ``[server:main]`` of the filter's and the sink's configurations.
 SERVER_MAIN = {
-    "waitress": "use = egg:waitress#main\nthreads = {threads}\nrecv_bytes = 1048576\n",
+    # A whole-file PATCH of 1 GiB is over waitress's default limit (1 GiB).
+    "waitress": (
+        "use = egg:waitress#main\nthreads = {threads}\nrecv_bytes = 1048576\n"
+        "max_request_body_size = 1099511627776\n"
+    ),
     "gunicorn": "use = egg:collective.tusupload#gunicorn\nthreads = {threads}\n",
 }
 

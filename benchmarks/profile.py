@@ -31,7 +31,14 @@ import contenders as cmod  # noqa: E402
 
 
 #: Leaf frames of threads that wait for work (py-spy --idle shows them too).
-IDLE_LEAVES = ("wait (threading.py", "select (", "poll (", "handler_thread (")
+IDLE_LEAVES = (
+    "wait (threading.py",
+    "select (",
+    "poll (",
+    "handler_thread (",
+    "_worker (concurrent/futures/thread.py",
+    "sleep (gunicorn/arbiter.py",
+)
 
 
 def summarise(folded: Path, top: int = 25) -> None:
@@ -64,17 +71,22 @@ def main() -> int:
     options = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="tusupload-profile-"))
     instance = None
-    if options.contender in ("1", "2"):
-        site = "addon" if options.contender == "1" else "restapi"
-        instance = cmod.ZopeInstance(workdir, [site])
-        contender = (cmod.AddonContender if site == "addon" else cmod.RestapiContender)(
-            workdir, instance
-        )
+    if options.contender in ("1", "2", "6"):
+        site = "restapi" if options.contender == "2" else "addon"
+        server = "gunicorn" if options.contender == "6" else "waitress"
+        instance = cmod.ZopeInstance(workdir, [site], server=server)
+        contender = {
+            "1": cmod.AddonContender,
+            "2": cmod.RestapiContender,
+            "6": cmod.AddonGunicornContender,
+        }[options.contender](workdir, instance)
     else:
         contender = {
             "3": cmod.FilterContender,
             "4": cmod.NodeContender,
             "5": cmod.SinkContender,
+            "7": cmod.FilterGunicornContender,
+            "8": cmod.SinkGunicornContender,
         }[options.contender](workdir)
     folded = Path(options.out) / f"contender{options.contender}.folded"
     try:
@@ -105,6 +117,8 @@ def main() -> int:
                 "--format",
                 "raw",
                 "--idle",
+                # gunicorn serves from a worker process, a child of the pid.
+                "--subprocesses",
                 "--output",
                 str(folded),
             ],

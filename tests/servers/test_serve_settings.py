@@ -2,17 +2,23 @@
 which server, which gunicorn settings, which bodies stream."""
 
 from collective.tusupload.adapters import serve
+from collective.tusupload.adapters.streaming import GunicornSocketBody
 from collective.tusupload.adapters.streaming import StreamedBody
 from collective.tusupload.adapters.streaming import StreamUploadBodies
 from pathlib import Path
 from ZPublisher.HTTPRequest import ZopeFieldStorage
 
+import contextlib
 import io
+import os
 import pytest
+import socket
+import threading
 
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "tus-filter.ini"
 TEMPLATE = Path(__file__).parents[2] / "buildout" / "wsgi.ini.in"
+MIB = 1 << 20
 
 
 def config(tmp_path, server_main: str) -> str:
@@ -156,3 +162,81 @@ def test_zope_keeps_a_streamed_upload_body_unread():
     )
     assert storage.file is body
     assert socket_stream.tell() == 0
+
+
+# -- gunicorn's body, read from its socket ----------------------------------------
+
+
+def gunicorn_body(sent: bytes, length: int, *, headers_read: int):
+    """gunicorn's ``wsgi.input`` for a body of ``length`` over a socket pair.
+
+    ``headers_read`` bytes of ``sent`` were received with the headers (they
+    sit in gunicorn's buffer), the rest is still in the socket.
+    """
+    from gunicorn.http.body import Body
+    from gunicorn.http.body import LengthReader
+    from gunicorn.http.unreader import SocketUnreader
+
+    server, client = socket.socketpair()
+
+    def send():
+        with contextlib.suppress(OSError):  # the test may be done already
+            client.sendall(sent)
+            client.shutdown(socket.SHUT_WR)
+
+    threading.Thread(target=send, daemon=True).start()
+    unreader = SocketUnreader(server)
+    unreader.unread(server.recv(headers_read, socket.MSG_WAITALL))
+    return Body(LengthReader(unreader, length)), unreader, (server, client)
+
+
+def test_gunicorn_body_is_read_from_the_socket_and_the_next_request_stays():
+    body_bytes = os.urandom(3 * MIB + 123)
+    sent = body_bytes + b"GET /next HTTP/1.1\r\n\r\n"
+    body, unreader, sockets = gunicorn_body(sent, len(body_bytes), headers_read=5000)
+    try:
+        direct = GunicornSocketBody.wrap(body)
+        assert direct is not None
+        stream = StreamedBody(direct, len(body_bytes))
+        blocks = []
+        while block := stream.read(MIB):
+            assert len(block) == min(MIB, len(body_bytes) - sum(map(len, blocks)))
+            blocks.append(block)
+        assert b"".join(blocks) == body_bytes
+        # gunicorn sees the body consumed: nothing to discard, the connection
+        # goes on with the next request, still unread.
+        assert body.read(8192) == b""
+        assert not body.failed
+        assert unreader.read() + sockets[0].recv(100) == b"GET /next HTTP/1.1\r\n\r\n"
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_gunicorn_body_cut_short_is_a_short_read_and_no_reuse():
+    body, _unreader, sockets = gunicorn_body(b"z" * 1000, 5000, headers_read=10)
+    try:
+        stream = StreamedBody(GunicornSocketBody.wrap(body), 5000)
+        assert stream.read(4096) == b"z" * 1000
+        assert stream.read(4096) == b""
+        assert body.failed  # gunicorn closes the connection
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_a_gunicorn_body_in_pieces_keeps_what_gunicorn_had_buffered():
+    body_bytes = bytes(range(256)) * 40
+    body, _unreader, sockets = gunicorn_body(
+        body_bytes, len(body_bytes), headers_read=0
+    )
+    try:
+        assert body.read(100) == body_bytes[:100]  # read through gunicorn first
+        direct = GunicornSocketBody.wrap(body)
+        rest = b""
+        while block := direct.read(1000):
+            rest += block
+        assert rest == body_bytes[100:]
+    finally:
+        for sock in sockets:
+            sock.close()

@@ -15,6 +15,13 @@ So :class:`StreamUploadBodies` streams only the bodies the tus core reads,
 nothing was. Every other body is read at once into a spooled temporary file
 (in memory up to 1 MiB, as waitress does), so it can be read again.
 
+Under gunicorn a streamed body of known length is read straight from the
+connection's socket (:class:`GunicornSocketBody`): gunicorn's own reader
+copies each block through several ``BytesIO`` buffers, about a fifth of a
+Plone PATCH's time in a profile. The bytes gunicorn had already buffered
+come first, gunicorn's count of the body's remaining bytes is kept right, so
+the connection is reused as before, and nothing past the body is read.
+
 A tus PATCH that Zope publishes again after a conflict finds its body
 consumed: the second attempt reads an empty body, stores nothing, and
 answers the offset the server really holds, so the client sends that part
@@ -135,6 +142,94 @@ class StreamedBody(io.RawIOBase):
         return line
 
 
+class GunicornSocketBody:
+    """A gunicorn request body of known length, read from its socket.
+
+    Use :meth:`wrap`, which returns ``None`` for anything but gunicorn's
+    plain ``Content-Length`` body (chunked bodies keep gunicorn's reader).
+    A read fills up to ``size`` bytes with ``recv_into`` into one reused
+    buffer; a connection that ends or fails early gives a short read (or, with
+    nothing read, the ``OSError``), which the tus core counts as a disconnect
+    and keeps what arrived.
+    """
+
+    def __init__(self, body) -> None:
+        reader = body.reader
+        unreader = reader.unreader
+        # Read from the reader but not yet returned; already counted off.
+        buffered = body.buf.getvalue()
+        # Received with the headers or read ahead; may run past the body.
+        ahead = unreader.buf.getvalue()
+        taken = ahead[: reader.length]
+        unreader.buf = io.BytesIO()
+        unreader.buf.write(ahead[len(taken) :])
+        reader.length -= len(taken)
+        body.buf = io.BytesIO()
+        self._pending = buffered + taken
+        self._body = body
+        self._reader = reader
+        self._socket = unreader.sock
+        self._buffer = bytearray(BLOCK)
+        self._error: OSError | None = None
+
+    @classmethod
+    def wrap(cls, stream) -> GunicornSocketBody | None:
+        """The socket reader for gunicorn's ``wsgi.input``, else ``None``."""
+        try:
+            from gunicorn.http.body import Body
+            from gunicorn.http.body import LengthReader
+            from gunicorn.http.unreader import SocketUnreader
+        except ImportError:
+            return None
+        if type(stream) is not Body or type(stream.reader) is not LengthReader:
+            return None
+        unreader = stream.reader.unreader
+        if type(unreader) is not SocketUnreader:
+            return None
+        if not all(
+            isinstance(getattr(owner, name, None), kind)
+            for owner, name, kind in (
+                (stream, "buf", io.BytesIO),
+                (unreader, "buf", io.BytesIO),
+                (stream.reader, "length", int),
+                (unreader, "sock", object),
+            )
+        ):
+            return None
+        return cls(stream)
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            size = len(self._pending) + self._reader.length
+        if self._error is not None and not self._pending:
+            error, self._error = self._error, None
+            raise error
+        size = min(size, len(self._pending) + self._reader.length)
+        if size <= 0:
+            return b""
+        if size > len(self._buffer):
+            self._buffer = bytearray(size)
+        view = memoryview(self._buffer)[:size]
+        filled = min(len(self._pending), size)
+        view[:filled] = self._pending[:filled]
+        self._pending = self._pending[filled:]
+        while filled < size and self._error is None:
+            try:
+                count = self._socket.recv_into(view[filled:])
+            except OSError as error:
+                self._body.failed = True  # gunicorn must not reuse it
+                if not filled:
+                    raise
+                self._error = error
+                break
+            if not count:
+                self._body.failed = True
+                break
+            filled += count
+            self._reader.length -= count
+        return bytes(view[:filled])
+
+
 def buffered_body(stream: BinaryIO, length: int | None) -> BinaryIO:
     """Read the body into a spooled temporary file, rewound.
 
@@ -174,7 +269,8 @@ class StreamUploadBodies:
             length = int(length_text) if length_text.isdigit() else None
             stream = environ["wsgi.input"]
             if is_upload_body(environ):
-                environ["wsgi.input"] = StreamedBody(stream, length)
+                direct = GunicornSocketBody.wrap(stream) if length else None
+                environ["wsgi.input"] = StreamedBody(direct or stream, length)
             else:
                 environ["wsgi.input"] = buffered_body(stream, length)
                 environ["wsgi.input_terminated"] = True
