@@ -99,17 +99,20 @@ def cut_patch(
     send: int,
     auth=None,
     reset: bool = False,
+    protocol: dict[str, str] | None = None,
 ) -> None:
     """Start one PATCH for the rest of ``source`` from ``offset``; send ``send``
-    bytes of its body, then break the connection."""
+    bytes of its body, then break the connection.
+
+    :param protocol: the protocol's headers (default: tus 1.0's).
+    """
     parts = urllib.parse.urlsplit(url)
     length = source.stat().st_size - offset
     headers = {
-        **TUS,
+        **(protocol or {**TUS, "Content-Type": OCTETS}),
         **basic_auth(auth),
         "Host": parts.netloc,
         "Upload-Offset": str(offset),
-        "Content-Type": OCTETS,
         "Content-Length": str(length),
     }
     head = f"PATCH {parts.path} HTTP/1.1\r\n" + "".join(
@@ -130,13 +133,15 @@ def cut_patch(
             )
 
 
-def settled_offset(url: str, *, auth=None, timeout: float = 60) -> int:
+def settled_offset(
+    url: str, *, auth=None, timeout: float = 60, protocol: dict | None = None
+) -> int:
     """HEAD until the offset stops moving (the server finished the cut PATCH)."""
     deadline = time.monotonic() + timeout
     last = None
     while True:
-        response = requests.head(url, headers=TUS, auth=auth, timeout=30)
-        assert response.status_code == 200, response.status_code
+        response = requests.head(url, headers=protocol or TUS, auth=auth, timeout=30)
+        assert response.status_code in (200, 204), response.status_code
         offset = int(response.headers["Upload-Offset"])
         if offset == last and offset > 0:
             return offset
@@ -163,16 +168,17 @@ class FileSlice:
         return block
 
 
-def resume(url: str, source: Path, offset: int, *, auth=None) -> requests.Response:
+def resume(
+    url: str, source: Path, offset: int, *, auth=None, protocol: dict | None = None
+) -> requests.Response:
     """PATCH the rest of ``source`` from ``offset`` in one request."""
     body = FileSlice(source, offset)
     return requests.patch(
         url,
         data=body,
         headers={
-            **TUS,
+            **(protocol or {**TUS, "Content-Type": OCTETS}),
             "Upload-Offset": str(offset),
-            "Content-Type": OCTETS,
             "Content-Length": str(len(body)),
         },
         auth=auth,

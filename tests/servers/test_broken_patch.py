@@ -182,6 +182,41 @@ def test_plone_keeps_what_arrived_before_a_reset(plone, source):
     assert_plone_content(reply, source)
 
 
+IETF = {"Upload-Draft-Interop-Version": "8"}
+
+
+def test_filter_keeps_half_of_a_cut_ietf_append_and_resumes(filter_server, source):
+    """The IETF draft's append, cut at half, as tus 1.0's PATCH.
+
+    Through the filter: Plone limits an append to its chunk size hint
+    (``Upload-Limit: max-append-size``), so a whole-file append is refused
+    there before a byte is read.
+    """
+    created = requests.post(
+        filter_server.endpoint,
+        headers={
+            **IETF,
+            "Upload-Complete": "?0",
+            "Upload-Length": str(SIZE),
+            "Content-Disposition": 'inline; filename="ietf-cut.bin"',
+        },
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    url = created.headers["Location"]
+    append = {
+        **IETF,
+        "Upload-Complete": "?1",
+        "Content-Type": "application/partial-upload",
+    }
+    cut_patch(url, source["path"], offset=0, send=SIZE // 2, protocol=append)
+    kept = settled_offset(url, protocol=IETF)
+    assert kept >= KEPT * SIZE
+    reply = resume(url, source["path"], kept, protocol=append)
+    assert reply.status_code == 200, reply.text  # the app's reply to the finish
+    assert filter_server.received_sha256(url) == source["sha256"]
+
+
 def test_filter_keeps_half_of_a_cut_patch_and_resumes(filter_server, source):
     url, kept, _reply = cut_and_resume(filter_server.endpoint, source)
     assert kept >= KEPT * SIZE

@@ -115,6 +115,17 @@ def test_upload_bodies_stream_unread():
     assert body.read() == b"x" * 40
 
 
+def test_ietf_draft_bodies_stream_whatever_their_media_type():
+    body = run(
+        {
+            "HTTP_UPLOAD_DRAFT_INTEROP_VERSION": "5",
+            "CONTENT_LENGTH": "3",
+            "wsgi.input": io.BytesIO(b"abc"),
+        }
+    )
+    assert isinstance(body, StreamedBody)
+
+
 def test_other_bodies_are_buffered_and_can_be_read_twice():
     body = run(
         {

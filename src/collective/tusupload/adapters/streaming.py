@@ -8,9 +8,11 @@ transaction conflicts, Zope publishes the request again and first rewinds
 ``wsgi.input`` (``HTTPRequest.retry`` calls ``stdin.seek(0)``). On a socket
 stream that raises, and a form POST that merely conflicted fails with a 500.
 
-So :class:`StreamUploadBodies` streams only the bodies the tus core reads,
-``application/offset+octet-stream`` (tus 1.0) and
-``application/partial-upload`` (the IETF draft). It wraps them in
+So :class:`StreamUploadBodies` streams only the bodies the tus core reads:
+``application/offset+octet-stream`` (tus 1.0), and every body of a request
+of the IETF draft (``Upload-Draft-Interop-Version``; its appends are
+``application/partial-upload``, those of drafts 3 to 5 carry no media type,
+its creation request the representation's). It wraps them in
 :class:`StreamedBody`, which counts what was read and rewinds only while
 nothing was. Every other body is read at once into a spooled temporary file
 (in memory up to 1 MiB, as waitress does), so it can be read again.
@@ -52,7 +54,12 @@ BLOCK = 1 << 20
 
 
 def is_upload_body(environ: dict) -> bool:
-    """Whether the request's body is tus upload data (by its media type)."""
+    """Whether the request's body is upload data for the tus core.
+
+    tus 1.0 by its media type; the IETF draft by its interop version header.
+    """
+    if environ.get("HTTP_UPLOAD_DRAFT_INTEROP_VERSION"):
+        return True
     media_type = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
     return media_type in UPLOAD_MEDIA_TYPES
 
