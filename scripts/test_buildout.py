@@ -1,4 +1,5 @@
-"""Prove the buildout path: build, create the site, serve, ask @addons.
+"""Prove the buildout path: build, create the site, serve (``bin/instance fg``
+hands over to gunicorn), ask @addons.
 
 Works on a copy of the checkout's tracked files in a temporary directory,
 so it checks what a fresh clone would do. Used by ``make test-buildout``.
@@ -43,7 +44,8 @@ def run(command: list[str], cwd: Path) -> None:
     subprocess.run(command, cwd=cwd, check=True)
 
 
-def addons(port: int) -> dict:
+def addons(port: int) -> tuple[dict, str]:
+    """The site's add-ons and the ``Server`` header of the reply."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/Plone/@addons",
         headers={
@@ -51,8 +53,9 @@ def addons(port: int) -> dict:
             "Authorization": "Basic " + base64.b64encode(b"admin:admin").decode(),
         },
     )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-        return json.load(response)
+    # gunicorn listens at once and answers once its worker has loaded Zope.
+    with urllib.request.urlopen(request, timeout=180) as response:  # noqa: S310
+        return json.load(response), response.headers.get("Server", "")
 
 
 def wait_until_serving(port: int, process: subprocess.Popen) -> None:
@@ -96,8 +99,8 @@ def main() -> int:
             work,
         )
         wsgi_ini = (work / "parts/instance/etc/wsgi.ini").read_text()
-        if "recv_bytes = 1048576" not in wsgi_ini:
-            print("FAILED: the instance's wsgi.ini lacks waitress's recv_bytes")
+        if "use = egg:collective.tusupload#gunicorn" not in wsgi_ini:
+            print("FAILED: the instance's wsgi.ini does not serve with gunicorn")
             return 1
         run([str(work / "bin/instance"), "run", "scripts/create_site.py"], work)
         process = subprocess.Popen(
@@ -108,14 +111,16 @@ def main() -> int:
         )
         try:
             wait_until_serving(port, process)
-            installed = {
-                item["id"]: item["is_installed"] for item in addons(port)["items"]
-            }
+            found, server = addons(port)
+            installed = {item["id"]: item["is_installed"] for item in found["items"]}
         finally:
             process.send_signal(signal.SIGINT)
             process.wait(60)
     if not installed.get("collective.tusupload"):
         print("FAILED: collective.tusupload is not installed in the buildout site")
+        return 1
+    if server != "gunicorn":
+        print(f"FAILED: bin/instance fg is served by {server!r}, not gunicorn")
         return 1
     print("buildout: 1 passed, 0 failed")
     return 0
