@@ -383,3 +383,44 @@ def test_discard_removes_a_finished_upload(client, store):
     assert client.handler.discard(upload_id) > 2
     assert client.head(upload_id).status == 404
     assert store.list_ids() == []
+
+
+def test_a_retry_whose_body_was_read_already_finishes_the_stored_chunk(
+    store, clock, client_for
+):
+    """Zope re-runs a request after a ConflictError with the same body stream;
+    a streaming server has nothing left in it, but the chunk is stored."""
+    hooks = DeferringHooks()
+    client = client_for(Handler(store, clock=clock, hooks=hooks))
+    upload_id = client.create(4)
+    client.patch(upload_id, 0, b"ab")
+    assert client.patch(upload_id, 2, b"cd").status == 204
+    hooks.pending.pop().abort()  # the transaction hit a ConflictError
+    retry = client.patch(upload_id, 2, b"", content_length=2)
+    assert (retry.status, retry.headers["Upload-Offset"]) == (204, "4")
+    with store.open_data(upload_id) as data:
+        assert data.read() == b"abcd"
+    hooks.pending.pop().commit({})
+    assert store.get_info(upload_id).finished
+
+
+def test_a_retry_with_its_body_writes_it_as_usual(store, clock, client_for):
+    hooks = DeferringHooks()
+    client = client_for(Handler(store, clock=clock, hooks=hooks))
+    upload_id = client.create(4)
+    client.patch(upload_id, 0, b"ab")
+    client.patch(upload_id, 2, b"cd")
+    hooks.pending.pop().abort()
+    assert client.patch(upload_id, 2, b"CD").status == 204
+    finishing = hooks.pending.pop()
+    with store.open_data(upload_id) as data:
+        assert data.read() == b"abCD"
+    finishing.commit({}, keep_data=True)
+
+
+def test_an_empty_body_without_a_stored_chunk_is_a_cut_body(store, clock, client_for):
+    client = client_for(Handler(store, clock=clock, hooks=DeferringHooks()))
+    upload_id = client.create(4)
+    response = client.patch(upload_id, 0, b"", content_length=4)
+    assert response.headers["Upload-Offset"] == "0"
+    assert not store.get_info(upload_id).finishing

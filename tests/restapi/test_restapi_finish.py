@@ -69,6 +69,33 @@ class TestConflictRetry:
         assert len(list(upload_dir.glob("*.info"))) == 1
 
 
+class TestConflictsUsedUp:
+    def test_used_up_retries_report_no_progress_then_a_retry_finishes(
+        self, site, alice
+    ):
+        url = alice.create(len(PAYLOAD), filename="busy.bin").headers["Location"]
+        alice.patch(url, PAYLOAD[:10000], 0)
+        registry = getGlobalSiteManager()
+
+        def handler(obj, event):
+            raise ConflictError("forced by the test, every time")
+
+        registry.registerHandler(handler, (IDexterityContent, IObjectAddedEvent))
+        try:
+            busy = alice.patch(url, PAYLOAD[10000:], 10000)
+        finally:
+            registry.unregisterHandler(handler, (IDexterityContent, IObjectAddedEvent))
+        # Zope's retries are used up: an error that claims no progress.
+        assert busy.status_code >= 500, (busy.headers, busy.text[:500])
+        assert "Upload-Offset" not in busy.headers, busy.headers
+        assert "Location" not in busy.headers
+        assert alice.head(url).headers["Upload-Offset"] == "10000"
+        assert objects_in(site) == ["report"]
+        done = alice.patch(url, PAYLOAD[10000:], 10000)
+        assert done.status_code == 204
+        assert download(done.headers["Location"]) == PAYLOAD
+
+
 class TestReplace:
     @pytest.fixture
     def editor(self, site):

@@ -262,6 +262,10 @@ class Engine:
                 raise errors.OffsetMismatch(expected=info.offset, provided=offset)
             self._apply_length(info, length)
             self.check_room(info, body.length, max_append)
+            body = transfer.body_of_retry(self.store, info, offset, body)
+            if body is None:
+                info.offset = info.length
+                return self.finisher.complete(request, info, lease, acknowledged=offset)
             return self._write(
                 request, info, lease, body, digests or [], complete, max_append
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from collective.tusupload.core import errors
+from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.regions import body_region
 from collective.tusupload.core.store import Store
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ from typing import Any
 from typing import BinaryIO
 
 import hashlib
+import logging
+
+
+logger = logging.getLogger("collective.tusupload")
 
 
 #: hashlib names of the digest algorithms the core can verify.
@@ -70,6 +75,28 @@ class Body:
 
     stream: BinaryIO | None
     length: int | None = None
+
+
+class Prefixed:
+    """A stream that gives ``first`` before the rest of ``stream`` (a peeked body)."""
+
+    def __init__(self, first: bytes, stream) -> None:
+        self._first = first
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._first:
+            return self._stream.read(size)
+        first, self._first = self._first, b""
+        if size is None or size < 0:
+            return first + self._stream.read()
+        if size <= len(first):
+            self._first = first[size:]
+            return first[:size]
+        return first + self._stream.read(size - len(first))
+
+    def readable(self) -> bool:
+        return True
 
 
 @dataclass
@@ -195,3 +222,39 @@ def _read(stream: BinaryIO, size: int, state: _BodyState) -> bytes:
         # OSError subclasses such as webob's DisconnectionError).
         state.disconnected = True
         return b""
+
+
+def body_of_retry(
+    store: Store, info: UploadInfo, offset: int, body: Body
+) -> Body | None:
+    """The body to write, or None when the stored last chunk is to be reused.
+
+    Zope re-runs a request after a ConflictError with the same body
+    stream. A server that streams bodies (gunicorn) has nothing left to
+    read then, but the first attempt stored the whole last chunk before
+    its finish was aborted (the upload is ``finishing``). Only in that
+    case (finishing, this request ends the upload, and its body has no
+    byte to give) are the stored bytes finished again.
+    """
+    if not (
+        info.finishing
+        and not info.finished
+        and info.length is not None
+        and body.length
+        and offset + body.length == info.length
+        and body.stream is not None
+    ):
+        return body
+    first = body.stream.read(1)
+    if first:
+        return Body(Prefixed(first, body.stream), body.length)
+    with store.open_data(info.id) as data:
+        stored = data.seek(0, 2)
+    if stored < info.length:
+        return body  # nothing stored to reuse: a cut body, as usual
+    logger.info(
+        "upload %s: the retried request's body was read already; "
+        "finishing the bytes its first attempt stored",
+        info.id,
+    )
+    return None

@@ -40,7 +40,7 @@ def under_tus_endpoint(path: str) -> bool:
 
 
 def drop_head_body(event) -> None:
-    """IPubBeforeCommit/IPubBeforeAbort subscriber: HEAD replies carry no body."""
+    """IPubBeforeCommit subscriber (and via answer_failure): no body on HEAD."""
     request = event.request
     if request.get("REQUEST_METHOD", "").upper() != "HEAD":
         return
@@ -50,6 +50,35 @@ def drop_head_body(event) -> None:
     if response.body:
         response.body = b""
         response.setHeader("Content-Length", "0")
+
+
+#: Reply headers that report progress; a request that failed made none.
+PROGRESS_HEADERS = (
+    "upload-offset",
+    "upload-expires",
+    "upload-complete",
+    "upload-incomplete",
+    "location",
+    "content-location",
+)
+
+
+def answer_failure(event) -> None:
+    """IPubFailure subscriber: a failed tus request reports no progress.
+
+    The handler set its reply's headers before Zope tried to commit; when
+    the commit (or anything after the handler) fails for good, e.g. a
+    ConflictError that Zope's retries could not get past, those headers
+    would claim bytes the transaction never kept. The bytes are stored,
+    unacknowledged, and the client's next try finishes the upload.
+    """
+    request = event.request
+    if event.retry or not under_tus_endpoint(request.get("PATH_INFO", "")):
+        return
+    response = request.response
+    for name in PROGRESS_HEADERS:
+        response.headers.pop(name, None)
+    drop_head_body(event)
 
 
 #: Tus requests Zope retried after a ConflictError in this process (see
