@@ -344,11 +344,11 @@ def retried_requests(site) -> int:
 @pytest.mark.xfail(
     strict=False,
     reason=(
-        "core change needed: when Zope retries a final PATCH after a "
-        "ConflictError, the streamed body is consumed; the retry stores "
-        "nothing and answers the chunk's start offset, so the client sends "
-        "the chunk again. The stored bytes could be reused (see "
-        "docs/deployment.rst, gunicorn)."
+        "a retry now finishes the chunk its first attempt stored (see "
+        "transfer.body_of_retry), but two editors changing the folder "
+        "without pause can make every one of Zope's retries conflict; the "
+        "request then fails reporting no progress and the client sends the "
+        "chunk again."
     ),
 )
 def test_a_final_patch_retried_after_a_conflict_still_finishes(plone):
