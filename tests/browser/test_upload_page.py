@@ -57,10 +57,16 @@ class TestUploadPage:
         view, _html = render(folder, http_request)
         messages = json.loads(view.config()["data-messages"])
         assert messages["tooLarge"] == (
-            "This file is larger than the maximum upload size"
+            "{file} is larger than {limit}, the largest file this site accepts."
         )
         assert messages["openItem"] == "Open {title}"
-        assert "dropPasteFiles" in messages["uppy"]
+        # Uppy's own placeholders are kept for Uppy.
+        assert messages["uppy"]["removeFile"] == "Remove %{file}"
+        assert messages["uppy"]["dropPasteFiles"] == "Drop files here or %{browseFiles}"
+
+    def test_page_says_its_language(self, folder, http_request):
+        view, _html = render(folder, http_request)
+        assert view.config()["data-language"] == "en"
 
     def test_bundle_is_loaded_on_the_upload_page(self, folder, http_request):
         _view, html = render(folder, http_request)
