@@ -109,9 +109,9 @@ def wait_for_errors(page, count: int = 1, timeout: float = 30_000) -> None:
     )
 
 
-def download(page, item_url: str) -> bytes:
+def download(page, item_url: str, field: str = "file") -> bytes:
     """The stored file, fetched with the editor's session cookie."""
-    response = page.request.get(f"{item_url}/@@download/file")
+    response = page.request.get(f"{item_url}/@@download/{field}")
     assert response.status == 200, response.status
     return response.body()
 
