@@ -14,6 +14,7 @@ import pytest
 
 
 BUNDLE = "collective.tusupload-upload"
+CONTENTS_BUNDLE = "collective.tusupload-contents"
 
 
 @pytest.fixture
@@ -84,6 +85,20 @@ class TestUploadPage:
         assert bundles[BUNDLE].enabled is False
         assert bundles[BUNDLE].jscompilation.endswith("upload-files.min.js")
 
+    def test_contents_bundle_is_registered_for_folder_contents(self, portal):
+        bundles = getUtility(IRegistry).collectionOfInterface(
+            IBundleRegistry, prefix="plone.bundles", check=False
+        )
+        bundle = bundles[CONTENTS_BUNDLE]
+        assert bundle.enabled is True
+        assert bundle.jscompilation.endswith("contents-upload.min.js")
+        assert "folder_contents" in bundle.expression
+        assert "collective.tusupload: Add upload" in bundle.expression
+
+    def test_contents_bundle_is_not_loaded_elsewhere(self, folder, http_request):
+        html = folder.restrictedTraverse("@@view")()
+        assert "contents-upload.min.js" not in html
+
     def test_anonymous_may_not_open_the_page(self, folder):
         logout()
         with pytest.raises(Unauthorized):
@@ -135,3 +150,4 @@ class TestUploadAction:
             IBundleRegistry, prefix="plone.bundles", check=False
         )
         assert BUNDLE not in bundles
+        assert CONTENTS_BUNDLE not in bundles
