@@ -11,6 +11,7 @@ await esbuild.build({
   entryPoints: [
     { in: path.join(here, 'src/upload.js'), out: 'upload-files.min' },
     { in: path.join(here, 'src/upload.css'), out: 'upload-files.min' },
+    { in: path.join(here, 'src/contents.js'), out: 'contents-upload.min' },
   ],
   outdir,
   bundle: true,

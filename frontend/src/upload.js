@@ -1,73 +1,33 @@
 // The upload page of collective.tusupload: an Uppy Dashboard sending files
 // with tus to <folder>/@tus-upload. Everything it needs comes from data
-// attributes of the page's `.tusupload-page` element.
+// attributes of the page's `.tusupload-page` element (config.js).
 import Uppy from '@uppy/core'
 import Dashboard from '@uppy/dashboard'
+import GoldenRetriever from '@uppy/golden-retriever'
 import Tus from '@uppy/tus'
+
+import { fetchCapabilities, readConfig } from './config.js'
+import { Connection, whenOnline } from './connection.js'
+import { Feedback } from './feedback.js'
+import { warnBeforeLeaving } from './leaving.js'
+import { uppyLocale } from './locales.js'
+import { describeFailure, refusalBeforeSending } from './messages.js'
+import { Refusals } from './refusals.js'
+import { keepListRoles } from './roles.js'
+import { FILES_AT_ONCE, tusOptionsFor } from './speed.js'
 
 const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000]
 // Metadata keys the @tus-upload endpoint reads.
 const SENT_META_KEYS = ['filename', 'content-type', 'title', 'description']
-
-/** Read the page's configuration from the element's data attributes. */
-export function readConfig (element) {
-  const data = element.dataset
-  const parseJSON = (text, fallback) => {
-    try {
-      return text ? JSON.parse(text) : fallback
-    } catch (error) {
-      return fallback
-    }
-  }
-  return {
-    endpoint: data.endpoint,
-    chunkSize: parseInt(data.chunkSize, 10) || 8 * 1024 * 1024,
-    maxSize: parseInt(data.maxSize, 10) || null,
-    allowedTypes: parseJSON(data.allowedTypes, []),
-    csrfToken: data.csrfToken || '',
-    messages: parseJSON(data.messages, {}),
-  }
-}
-
-/** The short message a server sent: plain text or {"error": {"message"}}. */
-export function serverMessage (responseText) {
-  const text = (responseText || '').trim()
-  if (!text) return ''
-  try {
-    const parsed = JSON.parse(text)
-    const message = parsed?.error?.message ?? parsed?.message
-    if (typeof message === 'string') return message
-  } catch (error) {
-    // Not JSON: the core's replies are short plain text.
-  }
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text
-}
-
-/** Words for an upload that failed with an HTTP status (0: no answer). */
-export function errorMessage (status, responseText, messages) {
-  if (status === 413) return messages.tooLarge
-  if (status === 415) return messages.typeNotAllowed
-  if (status === 401 || status === 403) return messages.notAllowed
-  if (status === 404 || status === 410) return messages.expired
-  if (!status) return messages.connectionLost
-  return serverMessage(responseText) || messages.failed
-}
+const MIB = 1024 * 1024
+// Files restored after a reload from the browser's own storage; larger ones
+// come back as tiles to select again (the upload then goes on where it was).
+const KEPT_FILE_SIZE = 64 * MIB
+const KEPT_TOTAL_SIZE = 256 * MIB
 
 /** The tus-js-client response an error carries, if the server answered. */
 function responseOf (error) {
   return error?.originalResponse ?? error?.cause?.originalResponse ?? null
-}
-
-function showFinished (list, messages, file, item) {
-  const entry = document.createElement('li')
-  entry.dataset.fileId = file.id
-  const link = document.createElement('a')
-  link.href = item['@id']
-  link.className = 'tusupload-open'
-  const title = item.title || file.meta.title || file.name
-  link.textContent = (messages.openItem || '{title}').replace('{title}', title)
-  entry.appendChild(link)
-  list.appendChild(entry)
 }
 
 /** The metadata keys of a file that have a value: the only ones sent. */
@@ -78,16 +38,24 @@ function metaKeysToSend (meta) {
 export function start (element) {
   const config = readConfig(element)
   const messages = config.messages
-  const finishedList = element.querySelector('.tusupload-finished')
+  // What the server says about itself; asked again before every upload,
+  // as the limits may change while the page is open.
+  const server = { maxSize: config.maxSize, concatenation: false }
+  const refreshCapabilities = async () => {
+    const capabilities = await fetchCapabilities(config.endpoint)
+    if (capabilities) Object.assign(server, capabilities)
+  }
+  const ready = refreshCapabilities()
 
   const uppy = new Uppy({
     id: 'tusupload',
     autoProceed: false,
+    infoTimeout: 10000,
     restrictions: {
       maxFileSize: config.maxSize,
       allowedFileTypes: config.allowedTypes.length ? config.allowedTypes : null,
     },
-    locale: { strings: messages.uppy || {} },
+    locale: uppyLocale(config.language, messages.uppy || {}),
   })
 
   uppy.use(Dashboard, {
@@ -104,17 +72,33 @@ export function start (element) {
     ],
   })
 
+  uppy.use(GoldenRetriever, {
+    expires: 24 * 60 * 60 * 1000,
+    indexedDB: { maxFileSize: KEPT_FILE_SIZE, maxTotalSize: KEPT_TOTAL_SIZE },
+  })
+
+  const feedback = new Feedback(uppy, element, messages)
+  const announce = (text) => feedback.announce(text)
+  const refusals = new Refusals(uppy, element, { onRefusedBeforeSending: announce })
+  new Connection(uppy, element, { announce, messages }) // eslint-disable-line no-new
+  warnBeforeLeaving(uppy)
+  keepListRoles(element)
+
   uppy.use(Tus, {
     endpoint: config.endpoint,
     chunkSize: config.chunkSize,
     retryDelays: RETRY_DELAYS,
     storeFingerprintForResuming: true,
     removeFingerprintOnSuccess: true,
+    // The first piece goes with the request that creates the upload.
+    uploadDataDuringCreation: true,
     // The final reply carries the new item's JSON only when asked (RFC 7240).
     headers: { 'X-CSRF-TOKEN': config.csrfToken, Prefer: 'return=representation' },
     withCredentials: true,
-    limit: 3,
+    limit: FILES_AT_ONCE,
     allowedMetaFields: ['filename', 'content-type'],
+    // Nothing is sent while the browser is offline; every request waits.
+    onBeforeRequest: () => whenOnline(),
     // A 4xx answer will not change on a retry, except a stale offset (409)
     // or a lock still held by the previous request (423).
     onShouldRetry (error, retryAttempt, options, next) {
@@ -124,17 +108,46 @@ export function start (element) {
       }
       return next(error)
     },
-    // Called once tus-js-client gave up: put the reason in words on the
-    // error, which Uppy then shows on the file it belongs to.
+    // tus-js-client gave up. Its message is for developers; the
+    // 'upload-error' listener below tells the editor instead.
     onError (error) {
-      const response = responseOf(error)
-      error.message = errorMessage(
-        response ? response.getStatus() : 0,
-        response ? response.getBody() : '',
-        messages,
-      )
+      error.message = ''
       error.details = undefined
     },
+  })
+
+  // Once tus-js-client gave up: the reason in words, with the file's name,
+  // on the file's tile; refusals for good get no retry.
+  uppy.on('upload-error', (file, error, response) => {
+    if (!file) return
+    const status = response?.status ?? responseOf(error)?.getStatus() ?? 0
+    const body = response?.body?.xhr?.responseText ?? responseOf(error)?.getBody() ?? ''
+    const failure = describeFailure(status, body, file, {
+      messages,
+      maxSize: server.maxSize,
+    })
+    uppy.setFileState(file.id, { error: failure.message })
+    if (failure.retry) {
+      uppy.setState({ error: failure.message })
+    } else {
+      refusals.refuse(file.id)
+    }
+    announce(failure.message)
+  })
+
+  // Files the page itself won't send: listed with their name and the reason.
+  uppy.on('restriction-failed', (file, error) => {
+    if (!file || uppy.getFile(file.id)) return
+    const maxSize = server.maxSize || config.maxSize
+    const reason = maxSize && file.size > maxSize ? 'size' : 'type'
+    refusals.listRefusedBeforeSending(
+      file.name,
+      refusalBeforeSending(file, reason, {
+        messages,
+        maxSize,
+        allowedTypes: config.allowedTypes,
+      }),
+    )
   })
 
   uppy.on('file-added', (file) => {
@@ -157,6 +170,25 @@ export function start (element) {
     },
   })
 
+  // Before bytes go out: the server's current limits and abilities, then
+  // how to send each file.
+  uppy.addPreProcessor(async (fileIDs) => {
+    await ready
+    await refreshCapabilities()
+    for (const id of fileIDs) {
+      const file = uppy.getFile(id)
+      if (!file || file.tus?.parallelUploadsDecided) continue
+      const options = tusOptionsFor(file, fileIDs.length, {
+        chunkSize: config.chunkSize,
+        concatenation: server.concatenation,
+        parallelUploads: config.parallelUploads,
+      })
+      uppy.setFileState(id, {
+        tus: { ...file.tus, ...options, parallelUploadsDecided: true },
+      })
+    }
+  })
+
   uppy.on('upload-success', (file, response) => {
     let item = null
     try {
@@ -166,7 +198,17 @@ export function start (element) {
     }
     if (item && item['@id']) {
       uppy.setFileState(file.id, { tusupload: item })
-      showFinished(finishedList, messages, file, item)
+      feedback.showFinished(file, item)
+    }
+  })
+
+  // After a reload: the files Golden Retriever brought back continue on
+  // their own, unless some must be selected again.
+  uppy.on('restored', () => {
+    const files = uppy.getFiles()
+    const started = files.some((file) => file.progress.uploadStarted)
+    if (started && !files.some((file) => file.isGhost)) {
+      uppy.emit('restore-confirmed')
     }
   })
 

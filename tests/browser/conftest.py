@@ -52,9 +52,17 @@ def artifacts() -> Path:
 
 
 @pytest.fixture
-def site(functional_portal):
-    """The test site with an editor and a folder, committed for the server."""
+def site(functional_portal, tmp_path):
+    """The test site with an editor and a folder, committed for the server.
+
+    Each test has an upload directory of its own, so that the unfinished
+    uploads another test left behind don't count against the editor's
+    limits of pending uploads here.
+    """
     portal = functional_portal
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    api.portal.set_registry_record("collective.tusupload.tmp_dir", str(uploads))
     portal.acl_users.userFolderAddUser(
         EDITOR_NAME, EDITOR_PASSWORD, ["Member", "Contributor", "Editor"], []
     )
@@ -75,14 +83,54 @@ def page(chromium, site):
     context = chromium.new_context(viewport={"width": 1280, "height": 1000})
     context.set_default_timeout(30_000)
     page = context.new_page()
+    # Shown with a failing test's output.
+    page.on("pageerror", lambda error: print(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            print(f"console {message.type}: {message.text}")
+            if message.type in ("error", "warning")
+            else None
+        ),
+    )
     page.goto(f"{site.absolute_url()}/login")
     page.fill('input[name="__ac_name"]', EDITOR_NAME)
     page.fill('input[name="__ac_password"]', EDITOR_PASSWORD)
     page.locator("#login-form").get_by_role("button", name="Log in").click()
     page.wait_for_selector("#portal-personaltools, .personaltools-wrapper, #toolbar")
     assert any(cookie["name"] == "__ac" for cookie in context.cookies())
+    in_flight = set()
+    page.on("request", lambda request: in_flight.add(request))
+    page.on("requestfinished", lambda request: in_flight.discard(request))
+    page.on("requestfailed", lambda request: in_flight.discard(request))
     yield page
+    settle(page, in_flight)
     context.close()
+
+
+UPLOADING = """() => {
+  const uppy = document.querySelector('.tusupload-page')?.uppy
+  return !!uppy && uppy.getFiles().some((file) => file.progress.uploadStarted
+    && !file.progress.uploadComplete && !file.error && !file.isPaused)
+}"""
+
+
+def settle(page, in_flight: set, timeout: float = 60) -> None:
+    """Let the page's uploads end before the test's database goes away.
+
+    A request the server is still working on when the functional layer
+    tears the test's database down fails there, and can leave the server's
+    thread with objects of the closed connection for the next test.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            uploading = page.evaluate(UPLOADING)
+        except Exception:  # noqa: BLE001 - a page gone or navigating
+            uploading = False
+        if not uploading and not in_flight:
+            return
+        page.wait_for_timeout(200)
 
 
 class SlowPatches:

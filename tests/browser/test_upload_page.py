@@ -14,6 +14,7 @@ import pytest
 
 
 BUNDLE = "collective.tusupload-upload"
+CONTENTS_BUNDLE = "collective.tusupload-contents"
 
 
 @pytest.fixture
@@ -57,10 +58,16 @@ class TestUploadPage:
         view, _html = render(folder, http_request)
         messages = json.loads(view.config()["data-messages"])
         assert messages["tooLarge"] == (
-            "This file is larger than the maximum upload size"
+            "{file} is larger than {limit}, the largest file this site accepts."
         )
         assert messages["openItem"] == "Open {title}"
-        assert "dropPasteFiles" in messages["uppy"]
+        # Uppy's own placeholders are kept for Uppy.
+        assert messages["uppy"]["removeFile"] == "Remove %{file}"
+        assert messages["uppy"]["dropPasteFiles"] == "Drop files here or %{browseFiles}"
+
+    def test_page_says_its_language(self, folder, http_request):
+        view, _html = render(folder, http_request)
+        assert view.config()["data-language"] == "en"
 
     def test_bundle_is_loaded_on_the_upload_page(self, folder, http_request):
         _view, html = render(folder, http_request)
@@ -77,6 +84,20 @@ class TestUploadPage:
         )
         assert bundles[BUNDLE].enabled is False
         assert bundles[BUNDLE].jscompilation.endswith("upload-files.min.js")
+
+    def test_contents_bundle_is_registered_for_folder_contents(self, portal):
+        bundles = getUtility(IRegistry).collectionOfInterface(
+            IBundleRegistry, prefix="plone.bundles", check=False
+        )
+        bundle = bundles[CONTENTS_BUNDLE]
+        assert bundle.enabled is True
+        assert bundle.jscompilation.endswith("contents-upload.min.js")
+        assert "folder_contents" in bundle.expression
+        assert "collective.tusupload: Add upload" in bundle.expression
+
+    def test_contents_bundle_is_not_loaded_elsewhere(self, folder, http_request):
+        html = folder.restrictedTraverse("@@view")()
+        assert "contents-upload.min.js" not in html
 
     def test_anonymous_may_not_open_the_page(self, folder):
         logout()
@@ -129,3 +150,4 @@ class TestUploadAction:
             IBundleRegistry, prefix="plone.bundles", check=False
         )
         assert BUNDLE not in bundles
+        assert CONTENTS_BUNDLE not in bundles

@@ -3,6 +3,7 @@
 from collective.tusupload import _
 from collective.tusupload.interfaces import ITusUploadSettings
 from collective.tusupload.interfaces import REGISTRY_PREFIX
+from plone import api
 from plone.protect.authenticator import createToken
 from plone.registry.interfaces import IRegistry
 from Products.CMFPlone.resources import add_bundle_on_request
@@ -17,31 +18,92 @@ import json
 BUNDLE_NAME = "collective.tusupload-upload"
 MIB = 1024 * 1024
 
-# What the page's script shows, by key. Uppy's own strings that the page
-# overrides are under "uppy", named as Uppy names them.
+
+def _placeholders(*names: str) -> dict[str, str]:
+    """Keep ``${name}`` for the script, which fills in ``{name}``."""
+    return {name: f"{{{name}}}" for name in names}
+
+
+def _uppy_placeholders(*names: str) -> dict[str, str]:
+    """Keep ``${name}`` for Uppy, which fills in ``%{name}``."""
+    return {name: f"%{{{name}}}" for name in names}
+
+
+FILE = _placeholders("file")
+
+# What the page's script shows, by key; {name} placeholders are filled in
+# by the script (frontend/src/messages.js says which where).
 MESSAGES = {
-    "tooLarge": _("This file is larger than the maximum upload size"),
-    "typeNotAllowed": _("This file type is not allowed here"),
-    "notAllowed": _("You are not allowed to upload here"),
-    "expired": _("This upload has expired; please add the file again"),
-    "connectionLost": _(
-        "The server could not be reached. Press retry to continue where the "
-        "upload stopped."
+    "tooLarge": _(
+        "${file} is larger than ${limit}, the largest file this site accepts.",
+        mapping=_placeholders("file", "limit"),
     ),
-    "failed": _("The upload failed"),
-    "openItem": _("Open ${title}", mapping={"title": "{title}"}),
+    "typeNotAllowed": _(
+        "${file} is of type ${type}, which can't be uploaded here.",
+        mapping=_placeholders("file", "type"),
+    ),
+    "unknownType": _("unknown"),
+    "notAllowed": _("You may not upload ${file} here.", mapping=FILE),
+    "failedForGood": _(
+        "The server refused ${file}: ${reason}",
+        mapping=_placeholders("file", "reason"),
+    ),
+    "loggedOut": _(
+        "You are no longer logged in. Log in again in another tab, then retry ${file}.",
+        mapping=FILE,
+    ),
+    "pendingLimit": _(
+        "${file} can't start now: your unfinished uploads have reached this "
+        "site's limit. Let them finish or remove some, then retry.",
+        mapping=FILE,
+    ),
+    "expired": _(
+        "The unfinished upload of ${file} has expired on the server. Retry "
+        "sends it again from the start.",
+        mapping=FILE,
+    ),
+    "unavailable": _(
+        "The site can't take ${file} at the moment. Retry later; if this "
+        "persists, tell the site's administrators.",
+        mapping=FILE,
+    ),
+    "diskFull": _(
+        "The server has no room for ${file} now. Retry later, or tell the "
+        "site's administrators.",
+        mapping=FILE,
+    ),
+    "connectionLost": _(
+        "The connection broke while sending ${file}. Retry continues where it stopped.",
+        mapping=FILE,
+    ),
+    "failed": _(
+        "${file} could not be uploaded: ${reason}",
+        mapping=_placeholders("file", "reason"),
+    ),
+    "backOnline": _("Back online: the uploads continue."),
+    "allUploaded": _("All files uploaded: ${count}.", mapping=_placeholders("count")),
+    "someUploaded": _(
+        "Uploaded: ${done} of ${total} files.",
+        mapping=_placeholders("done", "total"),
+    ),
+    "notUploaded": _("Not uploaded: ${count}.", mapping=_placeholders("count")),
+    "openItem": _("Open ${title}", mapping=_placeholders("title")),
     "title": _("Title"),
     "description": _("Description"),
     "note": _(
-        "An interrupted upload continues where it stopped when you add the "
-        "same file again."
+        "An interrupted upload continues where it stopped, also after a "
+        "reload; a large file may have to be added again."
     ),
 }
+# Uppy's own strings that the page overrides (the rest come from Uppy's
+# locale for the language), named as Uppy names them.
 UPPY_MESSAGES = {
-    "dropPasteFiles": _("Drop files here or %{browseFiles}"),
+    "dropPasteFiles": _(
+        "Drop files here or ${browseFiles}",
+        mapping=_uppy_placeholders("browseFiles"),
+    ),
     "browseFiles": _("browse"),
-    "exceedsSize": _("This file is larger than the maximum upload size"),
-    "youCanOnlyUploadFileTypes": _("This file type is not allowed here"),
+    "removeFile": _("Remove ${file}", mapping=_uppy_placeholders("file")),
 }
 
 
@@ -75,17 +137,24 @@ class UploadFilesView(BrowserView):
                 [kind for kind in settings.allowed_mime_types or [] if kind]
             ),
             "data-csrf-token": createToken(),
+            "data-language": self.language(),
             "data-messages": json.dumps(self.messages()),
         }
 
+    def language(self) -> str:
+        """The language the page speaks: the one Plone negotiated."""
+        return api.portal.get_current_language(context=self.context) or "en"
+
+    def dismiss_label(self) -> str:
+        return self._translate(_("Dismiss the message about ${file}", mapping=FILE))
+
     def messages(self) -> dict:
         """The page script's strings, translated for this request."""
-        messages = {
-            key: translate(message, context=self.request)
-            for key, message in MESSAGES.items()
-        }
+        messages = {key: self._translate(message) for key, message in MESSAGES.items()}
         messages["uppy"] = {
-            key: translate(message, context=self.request)
-            for key, message in UPPY_MESSAGES.items()
+            key: self._translate(message) for key, message in UPPY_MESSAGES.items()
         }
         return messages
+
+    def _translate(self, message) -> str:
+        return translate(message, context=self.request)

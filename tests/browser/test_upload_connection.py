@@ -1,0 +1,176 @@
+"""Offline, leaving and coming back: issue 14, points 2, 5 and 6."""
+
+from browser_helpers import DASHBOARD
+from browser_helpers import download
+from browser_helpers import drop_generated
+from browser_helpers import file_state
+from browser_helpers import generated_bytes
+from browser_helpers import item_url_for
+from browser_helpers import MIB
+from browser_helpers import open_upload_page
+from browser_helpers import seconds_left
+from browser_helpers import set_settings
+from browser_helpers import sha256
+from browser_helpers import start_upload
+from browser_helpers import tile
+from browser_helpers import tus_requests
+from browser_helpers import uppy_files
+from browser_helpers import wait_for_all_complete
+from browser_helpers import wait_for_progress
+
+import pytest
+import time
+
+
+pytestmark = pytest.mark.browser
+
+
+class TestOffline:
+    """Point 2: an offline notice at once, and an estimate that recovers."""
+
+    def test_offline_notice_and_estimate(self, page, folder_url, server, artifacts):
+        set_settings(chunk_size=1)
+        server.restart(slow_patches=1.0)
+        size = 40 * MIB
+        open_upload_page(page, folder_url)
+        drop_generated(page, "offline.bin", size)
+        start_upload(page)
+        wait_for_progress(page, "offline.bin", 0.15)
+        # The estimate once it has settled: remaining bytes per second left.
+        page.wait_for_timeout(2500)
+        before = file_state(page, "offline.bin")
+        eta_before = seconds_left(page)
+        assert eta_before, "no estimate before going offline"
+        rate_before = (size - before["uploaded"]) / eta_before
+
+        page.context.set_offline(True)
+        went_offline = time.monotonic()
+        notice = page.locator(".tusupload-offline")
+        notice.wait_for(state="visible", timeout=2_000)
+        assert time.monotonic() - went_offline < 2
+        assert "You are offline" in notice.inner_text()
+        # The frozen estimate is not shown while nothing moves.
+        assert not page.locator(".uppy-StatusBar-statusSecondary").is_visible()
+        page.locator(".tusupload-page").screenshot(
+            path=str(artifacts / "upload-offline.png")
+        )
+        page.wait_for_timeout(8_000)
+        stalled = file_state(page, "offline.bin")
+
+        page.context.set_offline(False)
+        notice.wait_for(state="hidden", timeout=5_000)
+        page.wait_for_function(
+            "(uploaded) => document.querySelector('.tusupload-page').uppy"
+            ".getFiles()[0].progress.bytesUploaded > uploaded",
+            arg=stalled["uploaded"],
+            timeout=20_000,
+        )
+        status = page.locator(".tusupload-status")
+        page.wait_for_function(
+            "() => document.querySelector('.tusupload-status').textContent"
+            ".includes('Back online')"
+        )
+        assert "Back online" in status.inner_text()
+        # Within a few seconds of bytes flowing again, the estimate is back
+        # near what the speed before the outage says (an outage of 8 s
+        # used to make it jump to many times that).
+        page.wait_for_timeout(2000)
+        after = file_state(page, "offline.bin")
+        eta_after = seconds_left(page)
+        if after["complete"] or eta_after is None:
+            pytest.skip("the upload ended before the estimate could be read")
+        expected = (size - after["uploaded"]) / rate_before
+        assert eta_after <= 3 * expected + 3, (eta_after, expected)
+
+        wait_for_all_complete(page)
+        item_url = item_url_for(page, "offline.bin")
+        assert sha256(download(page, item_url)) == sha256(generated_bytes(size))
+
+
+class TestLeaving:
+    """Point 5: leaving during an upload asks first."""
+
+    def test_back_link_asks_while_uploading(self, page, folder_url, server):
+        set_settings(chunk_size=1)
+        server.restart(slow_patches=0.3)
+        open_upload_page(page, folder_url)
+        drop_generated(page, "leaving.bin", 12 * MIB)
+        start_upload(page)
+        wait_for_progress(page, "leaving.bin", 0.1)
+
+        dialogs = []
+
+        def stay(dialog) -> None:
+            dialogs.append(dialog.type)
+            dialog.dismiss()
+
+        page.on("dialog", stay)
+        page.locator("a.tusupload-back").click(no_wait_after=True)
+        page.wait_for_timeout(1000)
+        assert dialogs == ["beforeunload"]
+        assert page.url.endswith("/@@upload-files")
+        page.remove_listener("dialog", stay)
+
+        wait_for_all_complete(page)
+        page.on("dialog", lambda dialog: dialogs.append(dialog.type))
+        page.locator("a.tusupload-back").click()
+        page.wait_for_url(f"{folder_url}/folder_contents")
+        assert dialogs == ["beforeunload"]
+
+    def test_no_question_before_uploading(self, page, folder_url):
+        open_upload_page(page, folder_url)
+        drop_generated(page, "waiting.bin", 1000)
+        dialogs = []
+        page.on("dialog", lambda dialog: dialogs.append(dialog.type))
+        page.locator("a.tusupload-back").click()
+        page.wait_for_url(f"{folder_url}/folder_contents")
+        assert dialogs == []
+
+
+class TestComingBack:
+    """Point 6: after a reload the list is back and the upload goes on."""
+
+    def test_reload_restores_the_list_and_continues(self, page, folder_url, server):
+        set_settings(chunk_size=1)
+        server.restart(slow_patches=0.4)
+        size = 24 * MIB
+        endpoint = f"{folder_url}/@tus-upload"
+        requests = tus_requests(page, endpoint)
+        open_upload_page(page, folder_url)
+        drop_generated(page, "resumed.bin", size)
+        start_upload(page)
+        wait_for_progress(page, "resumed.bin", 0.4)
+        # What the browser keeps to resume: the partial uploads' URLs.
+        stored = page.evaluate(STORED_UPLOAD_URLS)
+        assert len(stored) > 1
+
+        # The server goes away and comes back, then the editor reloads.
+        server.stop()
+        server.start(slow_patches=0.1)
+        page.on("dialog", lambda dialog: dialog.accept())
+        requests.clear()
+        page.reload()
+        page.wait_for_selector(DASHBOARD)
+
+        # Without adding the file again: its tile is back, and it goes on.
+        tile(page, "resumed.bin").wait_for()
+        assert [file["name"] for file in uppy_files(page)] == ["resumed.bin"]
+        wait_for_all_complete(page)
+        partials = [
+            url
+            for method, url, headers in requests
+            if method == "POST" and headers.get("upload-concat") == "partial"
+        ]
+        assert partials == [], "the upload started over instead of resuming"
+        heads = {url for method, url, _headers in requests if method == "HEAD"}
+        assert heads == set(stored)
+        item_url = item_url_for(page, "resumed.bin")
+        assert sha256(download(page, item_url)) == sha256(generated_bytes(size))
+
+
+STORED_UPLOAD_URLS = """() => Object.entries(localStorage)
+  .filter(([key]) => key.startsWith('tus::'))
+  .flatMap(([key, value]) => {
+    const stored = JSON.parse(value)
+    return stored.parallelUploadUrls || [stored.uploadUrl]
+  })"""
