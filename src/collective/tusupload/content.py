@@ -234,7 +234,19 @@ def named_file_from_upload(
     :param data: an open stream of its bytes, copied into the blob.
     """
     factory = field._type
-    value = factory(filename=details.filename, contentType=details.content_type)
+    is_image = INamedBlobImageField.providedBy(field)
+    # An image made without data sniffs its zero bytes, and PIL logs that it
+    # "can not recognize the image". Make it as a plain blob file and give
+    # it its class once the data is in place (the info is computed below).
+    if is_image:
+        from plone.namedfile.file import NamedBlobFile
+
+        value = NamedBlobFile(
+            filename=details.filename, contentType=details.content_type
+        )
+        value.__class__ = factory
+    else:
+        value = factory(filename=details.filename, contentType=details.content_type)
     if data_path is not None:
         value._blob = blob_from_path(data_path, jar=jar)
     elif data is not None:
@@ -243,10 +255,13 @@ def named_file_from_upload(
         raise ValueError("give data_path or data")
     # Recompute what the value derives from its data (size, image info).
     value.__dict__.pop("size", None)
-    if INamedBlobImageField.providedBy(field):
+    if is_image:
+        from plone.namedfile.file import MAX_INFO_BYTES
         from plone.namedfile.utils import getImageInfo
 
-        image_type, value._width, value._height = getImageInfo(value.getFirstBytes())
+        # Enough bytes for the headers of any format (a JPEG's can be long).
+        first_bytes = value.getFirstBytes(0, MAX_INFO_BYTES)
+        image_type, value._width, value._height = getImageInfo(first_bytes)
         if image_type:
             value.contentType = image_type
     return value
