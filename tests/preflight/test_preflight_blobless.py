@@ -103,9 +103,10 @@ def blobless_site(tmp_path_factory):
         while True:
             assert server.poll() is None, log_path.read_text()[-3000:]
             try:
-                requests.get(f"http://127.0.0.1:{port}/", timeout=5)
+                requests.get(f"http://127.0.0.1:{port}/", timeout=30)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # The first request waits for Zope's start-up (slow under load).
                 assert time.monotonic() < deadline, "the instance did not serve"
                 time.sleep(0.5)
         yield f"http://127.0.0.1:{port}/Plone", upload_dir

@@ -9,6 +9,7 @@ expiry) composes a new one.
 from __future__ import annotations
 
 from collective.tusupload import preflight
+from collective.tusupload.adapters.lane import lane_handler
 from collective.tusupload.core.compose import Backend
 from collective.tusupload.core.compose import file_backend
 from collective.tusupload.core.disk import directory_problem
@@ -22,8 +23,9 @@ from collective.tusupload.settings import UploadSettings
 import threading
 
 
-#: Handlers kept, keyed by the settings they were made from.
-_handlers: dict[tuple, Handler] = {}
+#: Handlers (the site's and the lane's) kept, keyed by the settings they were
+#: made from.
+_handlers: dict[tuple, tuple[Handler, Handler]] = {}
 _handlers_guard = threading.Lock()
 _KEPT_HANDLERS = 8
 
@@ -51,36 +53,56 @@ def open_store(settings: UploadSettings | None = None) -> FileStore:
     return open_backend(settings).store  # type: ignore[return-value]
 
 
-def site_handler(settings: UploadSettings | None = None) -> Handler:
-    """The handler for the site's settings, with the Plone policy.
-
-    :raises ServiceUnavailable: if the upload directory is unusable.
-    """
-    settings = settings if settings is not None else get_settings()
-    key = (
+def _handler_key(settings: UploadSettings) -> tuple:
+    return (
         settings.directory,
         settings.fsync,
         settings.max_size,
         settings.expiry,
         settings.chunk_size,
     )
+
+
+def site_handler(settings: UploadSettings | None = None) -> Handler:
+    """The handler for the site's settings, with the Plone policy.
+
+    :raises ServiceUnavailable: if the upload directory is unusable.
+    """
+    return _site_handlers(settings)[0]
+
+
+def site_lane_handler(settings: UploadSettings | None = None) -> Handler:
+    """The upload lane's handler over the same store (see :mod:`.adapters.lane`).
+
+    :raises ServiceUnavailable: if the upload directory is unusable.
+    """
+    return _site_handlers(settings)[1]
+
+
+def _site_handlers(settings: UploadSettings | None) -> tuple[Handler, Handler]:
+    settings = settings if settings is not None else get_settings()
+    key = _handler_key(settings)
     with _handlers_guard:
-        handler = _handlers.get(key)
-    if handler is not None:
-        return handler
+        handlers = _handlers.get(key)
+    if handlers is not None:
+        return handlers
     backend = open_backend(settings)
+    options = {
+        "locker": backend.locker,
+        "max_size": settings.max_size,
+        "expiry": settings.expiry,
+        "max_append_size": settings.chunk_size,
+    }
     handler = Handler(
         backend.store,
-        locker=backend.locker,
-        max_size=settings.max_size,
-        expiry=settings.expiry,
         hooks=PloneHooks(backend.store, backend.locker),
         # PloneHooks.before_create answers anonymous callers with 401.
         allow_anonymous=True,
-        max_append_size=settings.chunk_size,
+        **options,
     )
+    handlers = (handler, lane_handler(store=backend.store, **options))
     with _handlers_guard:
         if len(_handlers) >= _KEPT_HANDLERS:
             _handlers.clear()
-        _handlers[key] = handler
-    return handler
+        _handlers[key] = handlers
+    return handlers

@@ -31,6 +31,10 @@ How gunicorn runs here:
   removes the pid file. SIGTERM stops gracefully, Ctrl-C at once.
 - Bodies pass :class:`~.streaming.StreamUploadBodies`: tus upload bodies
   stream, all others are buffered as waitress does.
+- The :mod:`upload lane <.lane>` answers the middle chunks of uploads the
+  site granted without publishing them through Zope (both servers);
+  ``upload_lane = off`` in the server section sends every request to the
+  application.
 
 As a PasteDeploy server (``use = egg:collective.tusupload#gunicorn``) the
 same configuration also starts from ``runwsgi``/``bin/instance fg`` or
@@ -40,6 +44,8 @@ before the application is loaded (see :func:`server_factory`).
 
 from __future__ import annotations
 
+from collective.tusupload.adapters.common import parse_bool
+from collective.tusupload.adapters.lane import UploadLane
 from collective.tusupload.adapters.streaming import StreamUploadBodies
 
 import argparse
@@ -94,6 +100,9 @@ WAITRESS_ONLY = frozenset(
 
 SERVERS = ("gunicorn", "waitress")
 
+#: Options of the server section that are this module's, not the server's.
+OWN_OPTIONS = frozenset({"upload_lane"})
+
 
 def _server_section(config_path: str, name: str) -> dict[str, str]:
     parser = configparser.ConfigParser(
@@ -123,9 +132,20 @@ def server_settings(config_path: str, name: str = "main") -> dict[str, str]:
     settings.update(
         (key, value)
         for key, value in _server_section(config_path, name).items()
-        if key != "use"
+        if key != "use" and key not in OWN_OPTIONS
     )
     return settings
+
+
+def wants_lane(config_path: str, name: str = "main") -> bool:
+    """Whether the server section keeps the upload lane (``upload_lane``, on)."""
+    value = _server_section(config_path, name).get("upload_lane")
+    return parse_bool(value, default=True)
+
+
+def with_lane(app, config_path: str, name: str = "main"):
+    """``app`` behind the upload lane, unless the configuration turns it off."""
+    return UploadLane(app) if wants_lane(config_path, name) else app
 
 
 def gunicorn_settings(
@@ -166,6 +186,8 @@ def gunicorn_settings(
     known = {setting.name for setting in KNOWN_SETTINGS}
     for key, value in section.items():
         if key in ("use", "host", "port", "listen", "bind") or key in WAITRESS_ONLY:
+            continue
+        if key in OWN_OPTIONS:
             continue
         setting = key.replace("-", "_")
         if setting not in known:
@@ -216,7 +238,10 @@ def _close_zope(worker) -> None:
 
 
 def serve_gunicorn(
-    config_path: str, app_name: str, settings: dict[str, str]
+    config_path: str,
+    app_name: str,
+    settings: dict[str, str],
+    server_name: str = "main",
 ) -> int:  # pragma: no cover - runs the server until it is stopped
     """Run gunicorn's master on ``config_path``; the worker loads the app."""
     from gunicorn.app.base import BaseApplication
@@ -237,7 +262,7 @@ def serve_gunicorn(
 
         def load(self):
             app = loadapp(f"config:{config_path}", name=app_name)
-            return StreamUploadBodies(app)
+            return StreamUploadBodies(with_lane(app, config_path, server_name))
 
     PasteApplication().run()
     return 0
@@ -294,7 +319,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         except ValueError as error:
             arguments.error(str(error))
-        return serve_gunicorn(config_path, options.app_name, settings)
+        return serve_gunicorn(
+            config_path, options.app_name, settings, options.server_name
+        )
 
     from paste.deploy import loadapp
 
@@ -303,7 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s [%(name)s] %(message)s"
     )
-    app = loadapp(f"config:{config_path}", name=options.app_name)
+    app = with_lane(
+        loadapp(f"config:{config_path}", name=options.app_name),
+        config_path,
+        options.server_name,
+    )
     settings = server_settings(config_path, options.server_name)
     if options.host:
         settings["host"] = options.host

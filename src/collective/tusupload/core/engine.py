@@ -326,6 +326,7 @@ class Engine:
         if info.is_complete:
             self._verify_repr_digests(info, old_offset)
             return self.finisher.complete(request, info, lease, acknowledged=old_offset)
+        self.hooks.after_append(request, info)
         self.store.update_info(info)
         return info
 

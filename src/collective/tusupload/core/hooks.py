@@ -24,6 +24,13 @@ class Hooks:
         ``info.extra``/``info.metadata`` before the upload is stored.
         """
 
+    def after_append(self, request: TusRequest, info: UploadInfo) -> None:
+        """Called after an append that did not complete the upload.
+
+        May change ``info.extra`` (it is stored right after); e.g. to renew
+        a :mod:`.grants` grant.
+        """
+
     def after_finish(
         self, request: TusRequest, info: UploadInfo, finishing: Finishing
     ) -> dict[str, Any] | None:
