@@ -13,6 +13,9 @@ import os
 import pytest
 import re
 import requests
+import socket
+import time
+import urllib.parse
 
 
 pytestmark = pytest.mark.slow
@@ -189,3 +192,36 @@ def test_a_browser_session_cookie_takes_the_lane(site):
     )
     assert last.status_code == 204, last.text
     assert "Tus-Upload-Lane" not in last.headers
+
+
+def test_a_middle_chunk_cut_by_the_network_keeps_what_arrived(site):
+    """The lane keeps the bytes of a broken PATCH as Zope's path does."""
+    admin = basic(*site.auth)
+    data = os.urandom(8 * CHUNK)
+    url = create(site, len(data), admin, filename="cut.bin")
+    parts = urllib.parse.urlsplit(url)
+    head = (
+        f"PATCH {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        f"Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n"
+        f"Authorization: {admin}\r\nUpload-Offset: 0\r\n"
+        f"Content-Length: {4 * CHUNK}\r\n\r\n"
+    )
+    with socket.create_connection((parts.hostname, parts.port), timeout=60) as sock:
+        sock.sendall(head.encode() + data[: 2 * CHUNK])
+        time.sleep(0.5)
+    deadline = time.monotonic() + 30
+    while True:  # the server notices the cut, stores what it read, lets go
+        offset = offset_of(url, admin)
+        if offset >= CHUNK or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert CHUNK <= offset <= 2 * CHUNK
+    rest = patch(url, data[offset : 4 * CHUNK], offset, Authorization=admin)
+    assert rest.status_code == 204, rest.text
+    assert rest.headers.get("Tus-Upload-Lane") == "direct"
+    last = patch(url, data[4 * CHUNK :], 4 * CHUNK, Authorization=admin)
+    assert last.status_code == 204, last.text
+    got = requests.get(
+        f"{last.headers['Location']}/@@download/file", auth=site.auth, timeout=60
+    )
+    assert hashlib.sha256(got.content).digest() == hashlib.sha256(data).digest()
