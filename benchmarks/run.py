@@ -491,7 +491,7 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
     for size in options.sizes:
         for chunk in chunks_for(options, size):
             for mine in ("1", "3", "6", "7"):
-                for other in (counterpart[mine], "2", "4", "5", "8", "dd"):
+                for other in (counterpart[mine], "2", "4", "5", "8", "9", "dd"):
                     a = medians.get((size, chunk, mine))
                     b = (
                         facts["dd_median"]
@@ -597,7 +597,7 @@ def retries_per_upload(records, key, kind):
 
 
 def retries_text(records, key, kind) -> str:
-    if key not in ("1", "2", "6"):
+    if key not in ("1", "2", "6", "9"):
         return "—"
     value = retries_per_upload(records, key, kind)
     return "n/a" if value is None else f"{value:.2f}"
@@ -834,7 +834,7 @@ def parse_options(argv=None):
     if options.quick:
         defaults = {
             "runs": 3,
-            "contenders": "1,2,3,4,5,6,7,8",
+            "contenders": "1,2,3,4,5,6,7,8,9",
             "sizes": "64",
             "chunks": "8",
             "parallel_size": 16,
@@ -844,7 +844,7 @@ def parse_options(argv=None):
     else:
         defaults = {
             "runs": 5,
-            "contenders": "1,2,3,4,5,6,7,8",
+            "contenders": "1,2,3,4,5,6,7,8,9",
             "sizes": "256,1024",
             "chunks": "8,1",
             "parallel_size": 128,
@@ -889,6 +889,11 @@ def main(argv=None) -> int:
             if "6" in options.keys
             else None
         ),
+        "gunicorn-nolane": (
+            cmod.ZopeInstance(workdir, ["addon"], server="gunicorn", lane=False)
+            if "9" in options.keys
+            else None
+        ),
     }
     instance = instances["waitress"]
     factories = {
@@ -900,6 +905,7 @@ def main(argv=None) -> int:
         "6": lambda: cmod.AddonGunicornContender(workdir, instances["gunicorn"]),
         "7": lambda: cmod.FilterGunicornContender(workdir),
         "8": lambda: cmod.SinkGunicornContender(workdir),
+        "9": lambda: cmod.AddonNoLaneContender(workdir, instances["gunicorn-nolane"]),
     }
     contenders = [factories[key]() for key in sorted(options.keys)]
     addon = [c for c in contenders if c.key == "1"]
@@ -919,7 +925,11 @@ def main(argv=None) -> int:
                 print(f"   {contender.reason}", flush=True)
             finally:
                 contender.stop()
-                for server, keys in (("waitress", ("1", "2")), ("gunicorn", ("6",))):
+                for server, keys in (
+                    ("waitress", ("1", "2")),
+                    ("gunicorn", ("6",)),
+                    ("gunicorn-nolane", ("9",)),
+                ):
                     left = [c for c in contenders if c.key in keys]
                     if instances[server] is not None and contender is left[-1]:
                         instances[server].stop()  # idle Zope off the machine

@@ -4,8 +4,10 @@ Creates ``instance/etc/{zope.conf,zope.ini,site.zcml}``; data lives under
 ``var/`` (FileStorage in ``var/filestorage``, blobs in ``var/blobstorage``,
 unfinished uploads in ``var/tusupload``). Safe to run again: only the
 configuration is rewritten, never the data. Settings come from the
-environment: HOST, PORT, THREADS, INSTANCE_DIR, VAR_DIR, and SERVER:
-``gunicorn`` (the default: streams request bodies) or ``waitress``.
+environment: HOST, PORT, THREADS, INSTANCE_DIR, VAR_DIR, SERVER:
+``gunicorn`` (the default: streams request bodies) or ``waitress``, and
+UPLOAD_LANE: ``off`` sends every upload request through Zope (see
+``docs/deployment.rst``, "The upload lane").
 
 It first checks that HOST:PORT is free, so that a busy port is reported in
 one line at once, not as a traceback after the site's start-up.
@@ -188,6 +190,11 @@ def main() -> None:
         "threads": os.environ.get("THREADS", "4"),
     }
     values["server_main"] = SERVER_MAIN[server].format(**values)
+    lane = os.environ.get("UPLOAD_LANE", "on")
+    if lane not in ("on", "off"):
+        sys.exit(f"UPLOAD_LANE={lane} is not one of on, off")
+    if lane == "off":
+        values["server_main"] += "upload_lane = off\n"
     for folder in ("filestorage", "blobstorage", "cache", "log", "tusupload"):
         (var / folder).mkdir(parents=True, exist_ok=True)
     etc = instance / "etc"
