@@ -12,7 +12,7 @@ import pytest
 
 webob = pytest.importorskip("webob")
 
-KEY = b"the-site-keyring-secret"
+KEY = grants.derive_key("the-site-keyring-secret")
 ALICE = "Basic " + base64.b64encode(b"alice:secret").decode()
 BOB = "Basic " + base64.b64encode(b"bob:secret").decode()
 FOLDER = "/Plone/folder/@tus-upload"
@@ -22,6 +22,7 @@ class GrantingHooks(Hooks):
     """The host's side, as Plone's policy does it: grant at creation."""
 
     def before_create(self, request, info):
+        info.extra["context_path"] = "/Plone/folder"
         info.extra[grants.EXTRA_KEY] = grants.make_grant(
             KEY, request.context, now=1_000_000.0
         )
@@ -66,27 +67,32 @@ def setup(tmp_path):
     lane.withdraw()
 
 
-def create(host_handler, length, authorization=ALICE, principal="alice"):
+def create(host_handler, length, authorization=ALICE, principal="alice", cookie=None):
     from collective.tusupload.core.request import TusRequest
 
+    headers = {"Tus-Resumable": "1.0.0"}
+    if length is None:
+        headers["Upload-Defer-Length"] = "1"
+    else:
+        headers["Upload-Length"] = str(length)
     response = host_handler.handle(
         TusRequest(
             method="POST",
-            headers={"Tus-Resumable": "1.0.0", "Upload-Length": str(length)},
+            headers=headers,
             upload_id=None,
             body=None,
             base_url="http://localhost" + FOLDER,
             principal=principal,
-            context=grants.credentials_of(authorization, {}),
+            context=grants.credentials_of(authorization, cookie),
         )
     )
     assert response.status == 201, response.body
     return response.headers["Location"].rsplit("/", 1)[1]
 
 
-def patch(middleware, upload_id, offset, body, **headers):
+def patch(middleware, upload_id, offset, body, folder=FOLDER, **headers):
     request = webob.Request.blank(
-        f"{FOLDER}/{upload_id}",
+        f"{folder}/{upload_id}",
         method="PATCH",
         headers={
             "Tus-Resumable": "1.0.0",
@@ -225,3 +231,130 @@ def test_paste_filter_factory():
     assert lane.filter_factory({}) is lane.UploadLane
     with pytest.raises(TypeError):
         lane.filter_factory({}, bogus="1")
+
+
+def test_the_lane_hands_over_a_minute_before_the_grant_ages(setup):
+    host_handler, middleware, host, _, clock = setup
+    upload_id = create(host_handler, 10)
+    clock.now += grants.GRANT_TTL - lane.GRANT_MARGIN / 2
+    # Not a 404 from the lane when the grant ages between its two checks:
+    # the request is Zope's, which renews the grant.
+    response = patch(middleware, upload_id, 0, b"abcd", Authorization=ALICE)
+    assert response.status_int == 299
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Upload-Offset": "\u00b2"},  # isdigit() but not a number for int()
+        {"Origin": "http://[x"},  # urlsplit raises
+        {"Content-Length": "\u00b9"},
+    ],
+)
+def test_odd_headers_go_to_the_host_never_a_500(setup, headers):
+    host_handler, middleware, host, _, _ = setup
+    upload_id = create(host_handler, 10)
+    request = webob.Request.blank(
+        f"{FOLDER}/{upload_id}",
+        method="PATCH",
+        headers={
+            "Tus-Resumable": "1.0.0",
+            "Content-Type": "application/offset+octet-stream",
+            "Upload-Offset": "0",
+            "Authorization": ALICE,
+        },
+    )
+    request.body = b"abcd"
+    for name, value in headers.items():
+        key = "CONTENT_LENGTH" if name == "Content-Length" else "HTTP_" + name.upper()
+        request.environ[key.replace("-", "_")] = value
+    assert request.get_response(middleware).status_int == 299
+
+
+def test_a_url_of_another_folder_goes_to_the_host(setup):
+    host_handler, middleware, host, _, _ = setup
+    upload_id = create(host_handler, 10)
+    elsewhere = "/Plone/other/@tus-upload"
+    response = patch(
+        middleware, upload_id, 0, b"abcd", folder=elsewhere, Authorization=ALICE
+    )
+    assert response.status_int == 299
+    via_api = "/Plone/++api++/folder/@tus-upload"
+    response = patch(
+        middleware, upload_id, 0, b"abcd", folder=via_api, Authorization=ALICE
+    )
+    assert response.headers.get(lane.LANE_HEADER) == "direct"
+
+
+def test_a_query_string_goes_to_the_host(setup):
+    # Zope reads __ac from the query string too.
+    host_handler, middleware, host, _, _ = setup
+    upload_id = create(host_handler, 10)
+    response = patch(middleware, f"{upload_id}?__ac=x", 0, b"abcd", Authorization=ALICE)
+    assert response.status_int == 299
+
+
+def test_a_shared_header_does_not_stand_in_for_the_cookie(setup):
+    """Granted for header + cookie: the header alone (a proxy's shared basic
+    auth) or with a login cookie named twice is not enough."""
+    host_handler, middleware, host, store, _ = setup
+    upload_id = create(host_handler, 10, cookie="__ac=alices-ticket")
+    for cookie in (None, "__ac=mallory", "__ac=alices-ticket; __ac=mallory"):
+        headers = {"Authorization": ALICE}
+        if cookie:
+            headers["Cookie"] = cookie
+        assert patch(middleware, upload_id, 0, b"ab", **headers).status_int == 299
+    ok = patch(
+        middleware,
+        upload_id,
+        0,
+        b"ab",
+        Authorization=ALICE,
+        Cookie="theme=x; __ac=alices-ticket",
+    )
+    assert ok.headers.get(lane.LANE_HEADER) == "direct"
+
+
+def test_deferred_length_and_expired_uploads_go_to_the_host(setup):
+    host_handler, middleware, host, _, clock = setup
+    deferred = create(host_handler, None)
+    assert patch(middleware, deferred, 0, b"ab", Authorization=ALICE).status_int == 299
+    expiring = create(host_handler, 10)
+    info = host_handler.engine.store.get_info(expiring)
+    info.expires = clock.now - 1
+    host_handler.engine.store.update_info(info)
+    assert patch(middleware, expiring, 0, b"ab", Authorization=ALICE).status_int == 299
+
+
+def test_a_checksum_mismatch_keeps_its_reason(setup):
+    host_handler, middleware, _, store, _ = setup
+    upload_id = create(host_handler, 10)
+    response = patch(
+        middleware,
+        upload_id,
+        0,
+        b"abcd",
+        Authorization=ALICE,
+        **{"Upload-Checksum": "sha1 " + base64.b64encode(b"x" * 20).decode()},
+    )
+    assert response.status == "460 Checksum Mismatch"
+    assert store.get_info(upload_id).offset == 0
+
+
+def test_a_failing_decision_hands_the_request_to_the_host(setup, monkeypatch):
+    host_handler, middleware, host, _, _ = setup
+    upload_id = create(host_handler, 10)
+
+    def broken(*args):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(lane, "find_lane", broken)
+    response = patch(middleware, upload_id, 0, b"abcd", Authorization=ALICE)
+    assert response.status_int == 299
+
+
+def test_offers_lapse_unless_renewed(setup, monkeypatch):
+    assert lane.offered()
+    later = lane.time.monotonic() + grants.GRANT_TTL + 1
+    monkeypatch.setattr(lane.time, "monotonic", lambda: later)
+    assert lane.offered() == []

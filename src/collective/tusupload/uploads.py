@@ -24,6 +24,10 @@ from collective.tusupload.policy import PloneContext
 from collective.tusupload.settings import get_settings
 
 import json
+import logging
+
+
+logger = logging.getLogger("collective.tusupload")
 
 
 __all__ = ["ENDPOINT", "MODE_CREATE", "MODE_REPLACE", "REPLACE_ENDPOINT", "handle"]
@@ -78,7 +82,10 @@ def handle(context, request, *, mode: str, endpoint: str, upload_id: str | None)
         )
     else:
         tus_response = handler.handle(upload_request)
-        offer_lane(settings)
+        try:
+            offer_lane(settings)
+        except Exception:  # the lane is an optimisation: never fail for it
+            logger.exception("could not offer the upload lane")
     tus_response = as_rest_error(tus_response)
     if upload_request.verb == "HEAD":
         # Zope sends what it is given, even for HEAD (see also heads.py).

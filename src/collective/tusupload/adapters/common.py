@@ -16,6 +16,10 @@ TUS_METHODS = frozenset({"OPTIONS", "HEAD", "POST", "PATCH", "DELETE"})
 DERIVE = object()
 
 
+#: Reasons of the statuses tus adds to HTTP's (frameworks don't know them).
+STATUS_REASONS = {460: "Checksum Mismatch"}
+
+
 def resolve_location(
     url: str, method: str, base_url: str | None, upload_id: Any
 ) -> tuple[str, str | None]:

@@ -70,7 +70,8 @@ class Lane:
     shape: Callable[[TusResponse], TusResponse] | None = None
 
 
-_lanes: dict[str, Lane] = {}
+#: Offers by (store name, key), with when they were last made (monotonic).
+_lanes: dict[tuple[str, bytes], tuple[Lane, float]] = {}
 _lanes_guard = threading.Lock()
 
 
@@ -83,31 +84,42 @@ def offer(
 ) -> None:
     """Let the lane serve uploads of ``handler``'s store (called by the host).
 
-    :param name: the store's name (its directory); a second offer replaces
-        the first.
+    The host offers again with every request it handles; an offer not
+    renewed for :data:`~..core.grants.GRANT_TTL` lapses (a site that moved
+    its directory or was uninstalled stops being served).
+
+    :param name: the store's name (its directory).
     :param handler: a handler over the host's store and locker, with
         :class:`LaneHooks` (see :func:`lane_handler`).
-    :param key: the key the host signs its grants with.
+    :param key: the key the host signs its grants with (sites sharing a
+        directory each have theirs).
     :param shape: turns an error reply into the host's form (e.g. JSON).
     """
+    if not key:
+        return
     with _lanes_guard:
-        wanted = Lane(handler=handler, key=key, shape=shape)
-        if _lanes.get(name) != wanted:
-            _lanes[name] = wanted
+        _lanes[(name, key)] = (
+            Lane(handler=handler, key=key, shape=shape),
+            time.monotonic(),
+        )
 
 
 def withdraw(name: str | None = None) -> None:
     """Stop serving one store (or, without a name, all of them)."""
     with _lanes_guard:
-        if name is None:
-            _lanes.clear()
-        else:
-            _lanes.pop(name, None)
+        for offered_name, key in list(_lanes):
+            if name is None or offered_name == name:
+                del _lanes[(offered_name, key)]
 
 
 def offered() -> list[Lane]:
+    """The lanes offered and renewed within the grant's lifetime."""
+    oldest = time.monotonic() - grants.GRANT_TTL
     with _lanes_guard:
-        return list(_lanes.values())
+        for lane_key, (_, at) in list(_lanes.items()):
+            if at < oldest:
+                del _lanes[lane_key]
+        return [lane for lane, _ in _lanes.values()]
 
 
 @dataclass
@@ -151,8 +163,13 @@ def lane_handler(**handler_options) -> Handler:
     return Handler(**handler_options)
 
 
+#: Seconds before a grant ages that the lane hands requests to the host
+#: already, so that a grant can't age between the lane's two checks.
+GRANT_MARGIN = 60.0
+
+
 def _digits(value: str | None) -> int | None:
-    if value and value.isdigit() and len(value) < 20:
+    if value and value.isascii() and value.isdigit() and len(value) < 20:
         return int(value)
     return None
 
@@ -161,7 +178,10 @@ def _same_origin(environ: dict) -> bool:
     origin = environ.get("HTTP_ORIGIN")
     if not origin:
         return True
-    netloc = urlsplit(origin).netloc.lower()
+    try:
+        netloc = urlsplit(origin).netloc.lower()
+    except ValueError:
+        return False
     hosts = [environ.get("HTTP_HOST") or ""]
     # Behind a proxy that passes its own Host on, the client's is forwarded.
     hosts += (environ.get("HTTP_X_FORWARDED_HOST") or "").split(",")
@@ -175,7 +195,8 @@ def lane_candidate(environ: dict) -> tuple[str, int, int] | None:
     """
     if environ.get("REQUEST_METHOD") != "PATCH":
         return None
-    if environ.get("HTTP_X_HTTP_METHOD_OVERRIDE"):
+    # Zope also reads credentials (``__ac``) from the query string.
+    if environ.get("HTTP_X_HTTP_METHOD_OVERRIDE") or environ.get("QUERY_STRING"):
         return None
     if environ.get("HTTP_TUS_RESUMABLE") != TUS_VERSION:
         return None
@@ -199,24 +220,36 @@ def lane_candidate(environ: dict) -> tuple[str, int, int] | None:
 def credentials_of_environ(environ: dict) -> bytes:
     """The request's credentials, as the host's grants are signed over."""
     return grants.credentials_of(
-        environ.get("HTTP_AUTHORIZATION"),
-        grants.cookies_of(environ.get("HTTP_COOKIE")),
+        environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_COOKIE")
     )
 
 
+def _names_its_folder(path_info: str, info: UploadInfo) -> bool:
+    """Whether the URL names the folder (or item) the upload belongs to.
+
+    Compared by the last segment before ``@tus-upload``, which is all a
+    virtual-hosted URL is sure to share with the object's path; a URL of the
+    site root under a virtual host root names no segment and goes to Zope.
+    """
+    context_path = info.extra.get("context_path")
+    if not isinstance(context_path, str):
+        return True  # a host that does not bind uploads to a path
+    head = path_info[: path_info.rfind("/@tus-upload/")]
+    return head.rsplit("/", 1)[-1] == context_path.rsplit("/", 1)[-1]
+
+
 def find_lane(
-    upload_id: str, offset: int, length: int, credentials: bytes, now: float
+    environ: dict, candidate: tuple[str, int, int], credentials: bytes, now: float
 ) -> tuple[Lane, UploadInfo] | None:
     """The offered lane that holds the upload and may take this chunk."""
+    upload_id, offset, length = candidate
     if not is_valid_upload_id(upload_id):
         return None
     for lane in offered():
         try:
             info = lane.handler.engine.store.get_info(upload_id)
-        except errors.TusError:
+        except (errors.TusError, OSError):
             continue
-        except OSError:
-            return None
         if (
             info.finished
             or info.finishing
@@ -225,13 +258,13 @@ def find_lane(
             or info.principal is None
             or offset + length >= info.length
             or info.is_expired(now)
+            or not _names_its_folder(environ.get("PATH_INFO", ""), info)
         ):
             return None
-        if not grants.allows(
-            info.extra.get(grants.EXTRA_KEY), lane.key, credentials, now
-        ):
-            return None
-        return lane, info
+        grant = info.extra.get(grants.EXTRA_KEY)
+        ttl = grants.GRANT_TTL - GRANT_MARGIN
+        if grants.allows(grant, lane.key, credentials, now, ttl=ttl):
+            return lane, info
     return None
 
 
@@ -246,18 +279,28 @@ class UploadLane:
         self.clock = clock
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        candidate = lane_candidate(environ)
-        if candidate is None:
-            return self.app(environ, start_response)
-        credentials = credentials_of_environ(environ)
-        if not credentials:
-            return self.app(environ, start_response)
-        upload_id, offset, length = candidate
-        found = find_lane(upload_id, offset, length, credentials, self.clock())
+        try:
+            found = self.decide(environ)
+        except Exception:  # the lane is an optimisation: never fail for it
+            logger.exception("upload lane: handing the request to the site")
+            found = None
         if found is None:
             return self.app(environ, start_response)
-        lane, info = found
+        lane, info, credentials = found
         return self.serve(lane, info, credentials, environ, start_response)
+
+    def decide(self, environ: dict) -> tuple[Lane, UploadInfo, bytes] | None:
+        """The lane and upload for this request, or None (the host's)."""
+        candidate = lane_candidate(environ)
+        if candidate is None:
+            return None
+        credentials = credentials_of_environ(environ)
+        if not credentials:
+            return None
+        found = find_lane(environ, candidate, credentials, self.clock())
+        if found is None:
+            return None
+        return found[0], found[1], credentials
 
     def serve(
         self,

@@ -7,6 +7,7 @@ from collective.tusupload.adapters.common import BoundedReader
 from collective.tusupload.adapters.common import DERIVE
 from collective.tusupload.adapters.common import is_tus_request
 from collective.tusupload.adapters.common import resolve_location
+from collective.tusupload.adapters.common import STATUS_REASONS
 from collective.tusupload.core.request import resolve_verb
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
@@ -145,7 +146,11 @@ def to_webob_response(tus_response: TusResponse):
     from webob import Response
 
     headerlist = [(name, str(value)) for name, value in tus_response.headers.items()]
-    response = Response(status=tus_response.status, headerlist=headerlist)
+    status = tus_response.status
+    reason = STATUS_REASONS.get(status)
+    response = Response(
+        status=f"{status} {reason}" if reason else status, headerlist=headerlist
+    )
     if tus_response.body:
         response.body = tus_response.body
         if "Content-Type" not in response.headers:

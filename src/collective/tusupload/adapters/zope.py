@@ -12,6 +12,7 @@ from collective.tusupload.adapters.common import BoundedReader
 from collective.tusupload.adapters.common import DERIVE
 from collective.tusupload.adapters.common import is_tus_request
 from collective.tusupload.adapters.common import resolve_location
+from collective.tusupload.adapters.common import STATUS_REASONS
 from collective.tusupload.core.request import resolve_verb
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
@@ -96,10 +97,6 @@ class RequestHeaders(Mapping):
         return sum(1 for _ in self)
 
 
-#: Reasons for statuses Zope does not know (it would send 500 instead).
-_REASONS = {460: "Checksum Mismatch"}
-
-
 def _set_status(response, status: int, *, empty: bool) -> None:
     """Set ``status`` on a Zope response so that Zope keeps it.
 
@@ -109,7 +106,7 @@ def _set_status(response, status: int, *, empty: bool) -> None:
     response.setStatus(status)
     if getattr(response, "status", status) != status:
         response.status = status
-        response.errmsg = _REASONS.get(status, "Unknown")
+        response.errmsg = STATUS_REASONS.get(status, "Unknown")
     if empty and status == 200 and hasattr(response, "_locked_status"):
         response._locked_status = 1
 
