@@ -268,3 +268,13 @@ def test_a_gunicorn_body_in_pieces_keeps_what_gunicorn_had_buffered():
     finally:
         for sock in sockets:
             sock.close()
+
+
+def test_objects_made_while_loading_are_frozen_out_of_full_collections():
+    import gc
+
+    try:
+        serve.freeze_startup_objects()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

