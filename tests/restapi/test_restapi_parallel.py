@@ -36,6 +36,15 @@ def retries():
     registry.unregisterHandler(handler, (IPubFailure,))
 
 
+def server_errors(site) -> str:
+    """The tracebacks the site's error log holds (not shown to the test user)."""
+    try:
+        entries = site.error_log.getLogEntries()
+    except Exception as error:  # noqa: BLE001 - only for the message
+        return f"(error log unreadable: {error!r})"
+    return "\n".join(entry.get("tb_text", "") for entry in entries[-3:])
+
+
 def payload_of(number: int) -> bytes:
     return bytes([number]) * SIZE
 
@@ -55,7 +64,10 @@ def test_uploads_finishing_at_once_into_one_folder(site, endpoint, retries):
             # test user may not see; not reproduced in 30 runs since). This
             # test is about the finishes, so the creation is tried again;
             # the warning keeps the 500 visible in the run's summary.
-            warnings.warn(f"creation answered 500: {response.text}", stacklevel=1)
+            warnings.warn(
+                f"creation answered 500: {response.text} {server_errors(site)}",
+                stacklevel=1,
+            )
             response = client.create(SIZE, filename=filename)
         assert response.status_code == 201, response.text
         url = response.headers["Location"]
