@@ -7,14 +7,16 @@ middleware in front of the host (``collective.tusupload.adapters.serve``
 puts it in front of Zope). It answers a PATCH itself when all of this
 holds, and hands every other request on unchanged:
 
-- it is a tus 1.0 PATCH with a ``Content-Length`` into an upload of known
-  length, and the chunk does **not** complete the upload (the completing
-  chunk, which makes the content, always goes to the host);
+- it is a tus 1.0 PATCH with a ``Content-Length`` and no query string
+  into an upload of known length, and the chunk does **not** complete the
+  upload (the completing chunk, which makes the content, always goes to
+  the host);
 - the upload lives in a store the host offered (:func:`offer`), is
-  neither finished nor finishing, and the host recorded a :mod:`grant
-  <..core.grants>` on it for exactly the credentials this request carries
-  (its ``Authorization`` header, or its login cookies), less than
-  :data:`~..core.grants.GRANT_TTL` ago;
+  neither finished nor finishing, its URL names the upload's own folder,
+  and the host recorded a :mod:`grant <..core.grants>` on it for exactly
+  the credentials this request carries (its ``Authorization`` header and
+  its login cookies together), less than
+  :data:`~..core.grants.GRANT_TTL` minus :data:`GRANT_MARGIN` ago;
 - a browser's request comes from the same origin (cross-origin requests
   get the host's CORS handling).
 
