@@ -2,6 +2,7 @@
 
 from collective.tusupload.testing import FUNCTIONAL_TESTING
 from collective.tusupload.testing import INTEGRATION_TESTING
+from collective.tusupload.testing import PublicationFailures
 from pathlib import Path
 from pytest_plone import fixtures_factory
 
@@ -27,6 +28,13 @@ globals().update(
         )
     )
 )
+
+
+@pytest.fixture
+def publication_failures():
+    """Tracebacks of the requests whose publication fails during the test."""
+    with PublicationFailures() as failures:
+        yield failures
 
 
 @pytest.fixture(scope="session")

@@ -78,7 +78,7 @@ def folder_url(site) -> str:
 
 
 @pytest.fixture
-def page(chromium, site):
+def page(chromium, site, publication_failures):
     """A page logged in as the editor through the site's login form."""
     context = chromium.new_context(viewport={"width": 1280, "height": 1000})
     context.set_default_timeout(30_000)
@@ -90,6 +90,17 @@ def page(chromium, site):
         lambda message: (
             print(f"console {message.type}: {message.text}")
             if message.type in ("error", "warning")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda response: (
+            print(
+                f"server error: {response.status} {response.request.method} "
+                f"{response.url}\n{publication_failures.recent(last=1)}"
+            )
+            if response.status >= 500
             else None
         ),
     )

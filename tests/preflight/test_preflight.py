@@ -7,11 +7,13 @@ from collective.tusupload.core.errors import HookRefused
 from collective.tusupload.core.store import new_upload_id
 from collective.tusupload.settings import UploadSettings
 from small_disk import small_disk
+from ZODB.DemoStorage import DemoStorage
 from ZODB.interfaces import IBlobStorage
 from zope.interface import implementer
 
 import logging
 import pytest
+import threading
 
 
 NOW = 1_700_000_000.0
@@ -191,3 +193,31 @@ class TestCopyWarning:
         with caplog.at_level(logging.WARNING, logger="collective.tusupload"):
             preflight.warn_if_finish_copies(store.directory, storage)
         assert not caplog.records
+
+    def test_creations_at_once_on_a_demo_storage(self, store):
+        """A DemoStorage turns itself into a blob storage on first use, with
+        no lock of its own: creations asking at once must not wrap it twice
+        (an AssertionError, a 500; about every second round without the
+        lock)."""
+        for _round in range(20):
+            storage = DemoStorage()
+            start_together = threading.Barrier(8)
+            errors = []
+
+            def create(storage, start_together, errors) -> None:
+                start_together.wait(timeout=10)
+                try:
+                    preflight.warn_if_finish_copies(store.directory, storage)
+                except Exception as error:  # noqa: BLE001 - collected, asserted
+                    errors.append(error)
+
+            threads = [
+                threading.Thread(target=create, args=(storage, start_together, errors))
+                for _ in range(8)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=10)
+            assert errors == []
+            assert IBlobStorage.providedBy(storage.changes)

@@ -135,15 +135,6 @@ class TestTusJsClient:
         assert body["@type"] == "Image"
         assert sha256(download(body["@id"], field="image")) == file_sha256(path)
 
-    @pytest.mark.xfail(
-        strict=False,
-        reason=(
-            "intermittent, about 1 run in 15 under load: tus-js-client reports "
-            "'unexpected response while creating upload' for the final "
-            "concatenation POST; the failing run prints its error events "
-            "(JSERROR); not yet understood"
-        ),
-    )
     def test_parallel_uploads_are_concatenated(self, site, endpoint, source):
         events = run_js(
             {

@@ -34,6 +34,7 @@ from ZODB.interfaces import IBlobStorage
 
 import datetime
 import os
+import threading
 import time
 
 
@@ -45,6 +46,10 @@ SETTINGS_PLACE = "Site Setup > Resumable uploads"
 
 #: (upload directory, blob directory) pairs already warned about.
 _warned_copies: set[tuple[str, str]] = set()
+# A DemoStorage makes itself a blob storage on the first call of
+# temporaryDirectory(), unguarded: two requests calling it at once wrap it
+# twice, and the second fails with an AssertionError (a 500 at creation).
+_blob_directory_lock = threading.Lock()
 
 
 def check_before_create(
@@ -137,7 +142,8 @@ def warn_if_finish_copies(directory: str, storage) -> None:
     size to write again. Not a reason to refuse.
     """
     try:
-        blob_directory = storage.temporaryDirectory()
+        with _blob_directory_lock:
+            blob_directory = storage.temporaryDirectory()
         same_device = os.stat(directory).st_dev == os.stat(blob_directory).st_dev
     except (AttributeError, OSError):
         return
