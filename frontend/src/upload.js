@@ -8,6 +8,7 @@ import Tus from '@uppy/tus'
 
 import { fetchCapabilities, readConfig } from './config.js'
 import { Connection, whenOnline } from './connection.js'
+import { Estimate } from './estimate.js'
 import { Feedback } from './feedback.js'
 import { warnBeforeLeaving } from './leaving.js'
 import { uppyLocale } from './locales.js'
@@ -81,6 +82,7 @@ export function start (element) {
   const announce = (text) => feedback.announce(text)
   const refusals = new Refusals(uppy, element, { onRefusedBeforeSending: announce })
   new Connection(uppy, element, { announce, messages }) // eslint-disable-line no-new
+  new Estimate(uppy).showIn(uppy.getPlugin('Dashboard'))
   warnBeforeLeaving(uppy)
   keepListRoles(element)
 
