@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import argparse
+import dataclasses
 import datetime
 import json
 import os
@@ -199,6 +200,17 @@ def make_file(directory: Path, size: int) -> Path:
     return path
 
 
+@dataclasses.dataclass
+class Step:
+    """One series of timed runs: ``method(contender, *arguments, runs, **keywords)``."""
+
+    title: str
+    method: object
+    arguments: tuple
+    runs: int
+    keywords: dict = dataclasses.field(default_factory=dict)
+
+
 class Bench:
     def __init__(self, options, workdir: Path) -> None:
         self.options = options
@@ -229,9 +241,10 @@ class Bench:
         contender.after_upload(client, result)
         return result
 
-    def throughput(self, contender, size: int, chunk: int, runs: int, kind="single"):
+    def throughput(self, contender, size: int, chunk: int, runs, kind="single"):
+        """Timed uploads of one size in one chunk size, one per run number."""
         path = make_file(self.workdir, size)
-        for run in range(runs):
+        for run in runs:
             client_cpu = time.thread_time()
             retries = contender.retries()
             with Sampler(contender.pid) as sampler:
@@ -264,7 +277,8 @@ class Bench:
                 flush=True,
             )
 
-    def parallel(self, contender, size: int, streams: int, chunk: int, runs: int):
+    def parallel(self, contender, size: int, streams: int, chunk: int, runs):
+        """Timed rounds of ``streams`` uploads at once, one per run number."""
         path = make_file(self.workdir, size)
 
         def one(stream):
@@ -280,7 +294,7 @@ class Bench:
             except Exception as error:
                 return error
 
-        for run in range(runs):
+        for run in runs:
             retries = contender.retries()
             with Sampler(contender.pid) as sampler:
                 started = time.perf_counter()
@@ -319,17 +333,15 @@ class Bench:
                 flush=True,
             )
 
-    def run_contender(self, contender) -> None:
+    def steps(self) -> list[Step]:
+        """What each contender does, in order."""
         options = self.options
-        print(f"== {contender.label}", flush=True)
-        contender.start()
-        # Warm up: imports, caches, first traversal.
-        self.single(contender, make_file(self.workdir, 16 * MIB), 8 * MIB)
         steps = [
-            (
+            Step(
                 f"{size // MIB} MiB / {chunk // MIB} MiB chunks",
                 self.throughput,
-                (contender, size, chunk, options.runs),
+                (size, chunk),
+                options.runs,
             )
             for size in options.sizes
             for chunk in chunks_for(options, size)
@@ -337,34 +349,63 @@ class Bench:
         ]
         if options.final_small:
             steps.append(
-                (
+                Step(
                     "final PATCH",
                     self.throughput,
-                    (contender, options.final_small, 8 * MIB, options.runs, "final"),
+                    (options.final_small, 8 * MIB),
+                    options.runs,
+                    {"kind": "final"},
                 )
             )
         if options.parallel_size:
             steps.append(
-                (
+                Step(
                     "8 parallel",
                     self.parallel,
-                    (
-                        contender,
-                        options.parallel_size,
-                        8,
-                        8 * MIB,
-                        options.parallel_runs,
-                    ),
+                    (options.parallel_size, 8, 8 * MIB),
+                    options.parallel_runs,
                 )
             )
-        for title, step, arguments in steps:
-            try:
-                step(*arguments)
-            except Exception as error:  # note it and go on with the next step
-                note = f"{title}: {type(error).__name__}: {error}"[:300]
-                contender.notes.append(note)
-                print(f"   failed: {note}", flush=True)
+        return steps
+
+    def start(self, contender) -> None:
+        print(f"== {contender.label}", flush=True)
+        contender.start()
+        # Warm up: imports, caches, first traversal.
+        self.single(contender, make_file(self.workdir, 16 * MIB), 8 * MIB)
+
+    def step(self, contender, step: Step, run_numbers) -> None:
+        """One step's runs for one contender; a failure is noted, not raised."""
+        try:
+            step.method(contender, *step.arguments, run_numbers, **step.keywords)
+        except Exception as error:  # note it and go on with the next step
+            note = f"{step.title}: {type(error).__name__}: {error}"[:300]
+            contender.notes.append(note)
+            print(f"   failed: {note}", flush=True)
+
+    def run_contender(self, contender) -> None:
+        """All of one contender's runs in a row."""
+        self.start(contender)
+        for step in self.steps():
+            self.step(contender, step, range(step.runs))
             contender.after_block()
+
+    def run_interleaved(self, contenders) -> None:
+        """All contenders at once, taking turns run by run.
+
+        On a VM a slow spell (the guest's memory costing the kernel several
+        times the CPU now and then) then falls on every contender alike,
+        instead of on the one whose runs it happens to meet.
+        """
+        for step in self.steps():
+            print(f"-- {step.title}", flush=True)
+            for run in range(step.runs):
+                # Who goes first changes from run to run.
+                turn = run % len(contenders) if contenders else 0
+                for contender in contenders[turn:] + contenders[:turn]:
+                    self.step(contender, step, [run])
+            for contender in contenders:
+                contender.after_block()
 
 
 def chunks_for(options, size: int) -> list[int]:
@@ -422,6 +463,13 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
         f"{facts['plone.restapi']}, commit {facts['git']}",
         f"- load average before the run: {facts['load']}; other work on the "
         "machine during the run distorts the numbers",
+        (
+            "- order: all contenders up at once, taking turns run by run (a "
+            "slow spell of the VM falls on each alike)"
+            if options.interleave
+            else "- order: all runs of one contender, then the next, each "
+            "alone on the machine"
+        ),
         f"- runs per measurement: {options.runs}; all servers {cmod.THREADS} "
         "threads (gunicorn: one worker process; Node: one event loop), "
         "loopback, one client process "
@@ -829,6 +877,12 @@ def parse_options(argv=None):
     parser.add_argument("--workdir", help="parent of the temp dir (default: TMPDIR)")
     parser.add_argument("--output", help="report base name (default: date)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
+    parser.add_argument(
+        "--in-a-row",
+        dest="interleave",
+        action="store_false",
+        help="all runs of one contender, then the next (default: they take turns)",
+    )
     options = parser.parse_args(argv)
     options.argv = list(sys.argv[1:] if argv is None else argv)
     if options.quick:
@@ -861,6 +915,51 @@ def parse_options(argv=None):
     options.small_chunks_upto *= MIB
     options.parallel_runs = min(options.parallel_runs, options.runs)
     return options
+
+
+def unavailable(contender, error) -> None:
+    contender.available = False
+    contender.reason = f"failed: {type(error).__name__}: {error}"[:300]
+    print(f"   {contender.reason}", flush=True)
+
+
+def run_taking_turns(bench, contenders) -> None:
+    """Start every contender, then each run of each step goes round them all."""
+    started = []
+    for contender in contenders:
+        if not contender.available:
+            print(f"== {contender.label}: not available ({contender.reason})")
+            continue
+        try:
+            bench.start(contender)
+        except Exception as error:  # keep going with the others
+            unavailable(contender, error)
+            contender.stop()
+        else:
+            started.append(contender)
+    bench.run_interleaved(started)
+
+
+def run_in_a_row(bench, contenders, instances) -> None:
+    """One contender after the other, each alone on the machine."""
+    for contender in contenders:
+        if not contender.available:
+            print(f"== {contender.label}: not available ({contender.reason})")
+            continue
+        try:
+            bench.run_contender(contender)
+        except Exception as error:  # keep going with the others
+            unavailable(contender, error)
+        finally:
+            contender.stop()
+            for server, keys in (
+                ("waitress", ("1", "2")),
+                ("gunicorn", ("6",)),
+                ("gunicorn-nolane", ("9",)),
+            ):
+                left = [c for c in contenders if c.key in keys]
+                if instances[server] is not None and contender is left[-1]:
+                    instances[server].stop()  # idle Zope off the machine
 
 
 def main(argv=None) -> int:
@@ -913,26 +1012,10 @@ def main(argv=None) -> int:
         instance.sites = [site for site in sites if site != "addon"] or sites
     bench = Bench(options, workdir)
     try:
-        for contender in contenders:
-            if not contender.available:
-                print(f"== {contender.label}: not available ({contender.reason})")
-                continue
-            try:
-                bench.run_contender(contender)
-            except Exception as error:  # keep going with the others
-                contender.available = False
-                contender.reason = f"failed: {type(error).__name__}: {error}"[:300]
-                print(f"   {contender.reason}", flush=True)
-            finally:
-                contender.stop()
-                for server, keys in (
-                    ("waitress", ("1", "2")),
-                    ("gunicorn", ("6",)),
-                    ("gunicorn-nolane", ("9",)),
-                ):
-                    left = [c for c in contenders if c.key in keys]
-                    if instances[server] is not None and contender is left[-1]:
-                        instances[server].stop()  # idle Zope off the machine
+        if options.interleave:
+            run_taking_turns(bench, contenders)
+        else:
+            run_in_a_row(bench, contenders, instances)
     finally:
         for contender in contenders:
             contender.stop()
