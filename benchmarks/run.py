@@ -923,13 +923,19 @@ def unavailable(contender, error) -> None:
     print(f"   {contender.reason}", flush=True)
 
 
+def available(contenders):
+    """The contenders that can run; the others are named with their reason."""
+    for contender in contenders:
+        if contender.available:
+            yield contender
+        else:
+            print(f"== {contender.label}: not available ({contender.reason})")
+
+
 def run_taking_turns(bench, contenders) -> None:
     """Start every contender, then each run of each step goes round them all."""
     started = []
-    for contender in contenders:
-        if not contender.available:
-            print(f"== {contender.label}: not available ({contender.reason})")
-            continue
+    for contender in available(contenders):
         try:
             bench.start(contender)
         except Exception as error:  # keep going with the others
@@ -942,10 +948,7 @@ def run_taking_turns(bench, contenders) -> None:
 
 def run_in_a_row(bench, contenders, instances) -> None:
     """One contender after the other, each alone on the machine."""
-    for contender in contenders:
-        if not contender.available:
-            print(f"== {contender.label}: not available ({contender.reason})")
-            continue
+    for contender in available(contenders):
         try:
             bench.run_contender(contender)
         except Exception as error:  # keep going with the others
