@@ -6,7 +6,7 @@
 // piece's bytes over a millisecond, and the estimate then says "0s left" for
 // many seconds; after an outage it divides by the whole outage instead. This
 // estimate takes the bytes sent over a window of a few seconds up to now, so
-// it follows the speed the bytes actually flow at, falls while nothing
+// it follows the speed the bytes actually flow at, grows while nothing
 // moves, and starts afresh after an outage, a pause or a reload.
 
 import { prettyETA } from '@uppy/core/utils'
