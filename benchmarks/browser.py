@@ -407,17 +407,16 @@ def upload_with_browser(
     context.close()
     if outcome["failed"] or not outcome["successful"]:
         raise RuntimeError(f"the browser's upload failed: {outcome}")
-    seconds = outcome["ms"] / 1000
-    return {
-        "client": "browser",
-        "seconds": seconds,
-        "mb_s": path.stat().st_size / seconds / 1e6,
-        "server_cpu": server_cpu,
-        "browser_cpu": browser_cpu,
-        "requests": request_summary(requests),
-        "settings": settings,
-        "settled_s": settled,
-    }
+    return upload_result(
+        "browser",
+        path,
+        outcome,
+        server_cpu=server_cpu,
+        browser_cpu=browser_cpu,
+        requests=request_summary(requests),
+        settings=settings,
+        settled_s=settled,
+    )
 
 
 # Chromium's own ceiling: the same file, the same number of connections and
@@ -815,16 +814,15 @@ def upload_unobserved(
     chromium.close_page(context, target)
     if outcome["failed"] or not outcome["successful"]:
         raise RuntimeError(f"the unobserved browser's upload failed: {outcome}")
-    seconds = outcome["ms"] / 1000
-    return {
-        "client": "browser",
-        "seconds": seconds,
-        "mb_s": path.stat().st_size / seconds / 1e6,
-        "server_cpu": server_cpu,
-        "browser_cpu": browser_cpu,
-        "settings": outcome["settings"],
-        "settled_s": settled,
-    }
+    return upload_result(
+        "browser",
+        path,
+        outcome,
+        server_cpu=server_cpu,
+        browser_cpu=browser_cpu,
+        settings=outcome["settings"],
+        settled_s=settled,
+    )
 
 
 def upload_to_sink_unobserved(
@@ -838,14 +836,24 @@ def upload_to_sink_unobserved(
         sink,
     )
     chromium.close_page(context, target)
+    return upload_result(
+        SINK_NAME + UNOBSERVED,
+        path,
+        outcome,
+        browser_cpu=browser_cpu,
+        settings=settings,
+        settled_s=settled,
+    )
+
+
+def upload_result(client: str, path: Path, outcome: dict, **measures) -> dict:
+    """One upload's row: its time and speed from the page's report, and more."""
     seconds = outcome["ms"] / 1000
     return {
-        "client": SINK_NAME + UNOBSERVED,
+        "client": client,
         "seconds": seconds,
         "mb_s": path.stat().st_size / seconds / 1e6,
-        "browser_cpu": browser_cpu,
-        "settings": settings,
-        "settled_s": settled,
+        **measures,
     }
 
 
