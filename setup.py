@@ -85,9 +85,6 @@ setup(
         "paste.filter_app_factory": [
             "main = collective.tusupload.adapters.wsgi:filter_app_factory",
         ],
-        "paste.filter_factory": [
-            "lane = collective.tusupload.adapters.lane:filter_factory",
-        ],
         "paste.server_factory": [
             "gunicorn = collective.tusupload.adapters.serve:server_factory",
         ],

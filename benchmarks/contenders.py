@@ -290,15 +290,11 @@ class ZopeInstance:
         workdir: Path,
         sites: list[str],
         server: str = "waitress",
-        *,
-        lane: bool = True,
     ) -> None:
         self.workdir = workdir
         self.server_name = server
-        self.lane = lane
-        name = server if lane else f"{server}-nolane"
-        self.instance = workdir / f"instance-{name}"
-        self.var = workdir / f"var-{name}"
+        self.instance = workdir / f"instance-{server}"
+        self.var = workdir / f"var-{server}"
         self.sites = sites
         self.server: Server | None = None
         self.port = 0
@@ -318,7 +314,6 @@ class ZopeInstance:
             "ADMIN_USER": ADMIN[0],
             "ADMIN_PASSWORD": ADMIN[1],
             "SERVER": self.server_name,
-            "UPLOAD_LANE": "on" if self.lane else "off",
         }
         subprocess.run(
             [PYTHON, str(ROOT / "scripts" / "make_instance.py")],
@@ -462,13 +457,6 @@ class AddonContender(PloneContender):
 class AddonGunicornContender(AddonContender):
     key = "6"
     label = "6 Plone + collective.tusupload (gunicorn)"
-
-
-class AddonNoLaneContender(AddonContender):
-    """Contender 6 with every request through Zope (``upload_lane = off``)."""
-
-    key = "9"
-    label = "9 Plone + collective.tusupload (gunicorn, no upload lane)"
 
 
 class RestapiContender(PloneContender):

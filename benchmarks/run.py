@@ -539,7 +539,7 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
     for size in options.sizes:
         for chunk in chunks_for(options, size):
             for mine in ("1", "3", "6", "7"):
-                for other in (counterpart[mine], "2", "4", "5", "8", "9", "dd"):
+                for other in (counterpart[mine], "2", "4", "5", "8", "dd"):
                     a = medians.get((size, chunk, mine))
                     b = (
                         facts["dd_median"]
@@ -645,7 +645,7 @@ def retries_per_upload(records, key, kind):
 
 
 def retries_text(records, key, kind) -> str:
-    if key not in ("1", "2", "6", "9"):
+    if key not in ("1", "2", "6"):
         return "—"
     value = retries_per_upload(records, key, kind)
     return "n/a" if value is None else f"{value:.2f}"
@@ -958,7 +958,6 @@ def run_in_a_row(bench, contenders, instances) -> None:
             for server, keys in (
                 ("waitress", ("1", "2")),
                 ("gunicorn", ("6",)),
-                ("gunicorn-nolane", ("9",)),
             ):
                 left = [c for c in contenders if c.key in keys]
                 if instances[server] is not None and contender is left[-1]:
@@ -991,11 +990,6 @@ def main(argv=None) -> int:
             if "6" in options.keys
             else None
         ),
-        "gunicorn-nolane": (
-            cmod.ZopeInstance(workdir, ["addon"], server="gunicorn", lane=False)
-            if "9" in options.keys
-            else None
-        ),
     }
     instance = instances["waitress"]
     factories = {
@@ -1007,7 +1001,6 @@ def main(argv=None) -> int:
         "6": lambda: cmod.AddonGunicornContender(workdir, instances["gunicorn"]),
         "7": lambda: cmod.FilterGunicornContender(workdir),
         "8": lambda: cmod.SinkGunicornContender(workdir),
-        "9": lambda: cmod.AddonNoLaneContender(workdir, instances["gunicorn-nolane"]),
     }
     contenders = [factories[key]() for key in sorted(options.keys)]
     addon = [c for c in contenders if c.key == "1"]

@@ -5,9 +5,7 @@ Creates ``instance/etc/{zope.conf,zope.ini,site.zcml}``; data lives under
 unfinished uploads in ``var/tusupload``). Safe to run again: only the
 configuration is rewritten, never the data. Settings come from the
 environment: HOST, PORT, THREADS, INSTANCE_DIR, VAR_DIR, SERVER:
-``gunicorn`` (the default: streams request bodies) or ``waitress``, and
-UPLOAD_LANE: ``off`` sends every upload request through Zope on gunicorn
-(see ``docs/deployment.rst``, "The upload lane").
+``gunicorn`` (the default: streams request bodies) or ``waitress``.
 
 It first checks that HOST:PORT is free, so that a busy port is reported in
 one line at once, not as a traceback after the site's start-up.
@@ -190,12 +188,6 @@ def main() -> None:
         "threads": os.environ.get("THREADS", "4"),
     }
     values["server_main"] = SERVER_MAIN[server].format(**values)
-    lane = os.environ.get("UPLOAD_LANE", "on")
-    if lane not in ("on", "off"):
-        sys.exit(f"UPLOAD_LANE={lane} is not one of on, off")
-    if lane == "off" and server == "gunicorn":
-        # Zope's runwsgi (waitress) has no lane in front of Zope anyway.
-        values["server_main"] += "upload_lane = off\n"
     for folder in ("filestorage", "blobstorage", "cache", "log", "tusupload"):
         (var / folder).mkdir(parents=True, exist_ok=True)
     etc = instance / "etc"

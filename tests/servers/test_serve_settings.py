@@ -52,21 +52,13 @@ def test_buildout_template_runs_on_gunicorn_with_one_worker(tmp_path):
     assert (settings["workers"], settings["threads"]) == ("1", "2")
 
 
-def test_the_upload_lane_is_on_unless_the_server_section_says_off(tmp_path):
-    from collective.tusupload.adapters.lane import UploadLane
-
-    app = object()
-    on = config(tmp_path, "use = egg:collective.tusupload#gunicorn\n")
-    assert isinstance(serve.with_lane(app, on), UploadLane)
+def test_the_removed_upload_lane_option_is_accepted_and_not_passed_on(tmp_path):
     off = config(
         tmp_path, "use = egg:collective.tusupload#gunicorn\nupload_lane = off\n"
     )
-    assert serve.with_lane(app, off) is app
-    # Neither server is handed the option.
     assert "upload_lane" not in serve.gunicorn_settings(off)
     waitress = config(tmp_path, "use = egg:waitress#main\nupload_lane = off\n")
     assert "upload_lane" not in serve.server_settings(waitress)
-    assert serve.with_lane(app, waitress) is app
 
 
 def test_waitress_when_the_config_uses_it(tmp_path):

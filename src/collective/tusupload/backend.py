@@ -9,7 +9,6 @@ expiry) composes a new one.
 from __future__ import annotations
 
 from collective.tusupload import preflight
-from collective.tusupload.adapters.lane import lane_handler
 from collective.tusupload.core.compose import Backend
 from collective.tusupload.core.compose import file_backend
 from collective.tusupload.core.disk import directory_problem
@@ -23,9 +22,8 @@ from collective.tusupload.settings import UploadSettings
 import threading
 
 
-#: Handlers (the site's and the lane's) kept, keyed by the settings they were
-#: made from.
-_handlers: dict[tuple, tuple[Handler, Handler]] = {}
+#: Handlers kept, keyed by the settings they were made from.
+_handlers: dict[tuple, Handler] = {}
 _handlers_guard = threading.Lock()
 _KEPT_HANDLERS = 8
 
@@ -68,41 +66,25 @@ def site_handler(settings: UploadSettings | None = None) -> Handler:
 
     :raises ServiceUnavailable: if the upload directory is unusable.
     """
-    return _site_handlers(settings)[0]
-
-
-def site_lane_handler(settings: UploadSettings | None = None) -> Handler:
-    """The upload lane's handler over the same store (see :mod:`.adapters.lane`).
-
-    :raises ServiceUnavailable: if the upload directory is unusable.
-    """
-    return _site_handlers(settings)[1]
-
-
-def _site_handlers(settings: UploadSettings | None) -> tuple[Handler, Handler]:
     settings = settings if settings is not None else get_settings()
     key = _handler_key(settings)
     with _handlers_guard:
-        handlers = _handlers.get(key)
-    if handlers is not None:
-        return handlers
+        handler = _handlers.get(key)
+    if handler is not None:
+        return handler
     backend = open_backend(settings)
-    options = {
-        "locker": backend.locker,
-        "max_size": settings.max_size,
-        "expiry": settings.expiry,
-        "max_append_size": settings.chunk_size,
-    }
     handler = Handler(
         backend.store,
+        locker=backend.locker,
         hooks=PloneHooks(backend.store, backend.locker),
         # PloneHooks.before_create answers anonymous callers with 401.
         allow_anonymous=True,
-        **options,
+        max_size=settings.max_size,
+        expiry=settings.expiry,
+        max_append_size=settings.chunk_size,
     )
-    handlers = (handler, lane_handler(store=backend.store, **options))
     with _handlers_guard:
         if len(_handlers) >= _KEPT_HANDLERS:
             _handlers.clear()
-        _handlers[key] = handlers
-    return handlers
+        _handlers[key] = handler
+    return handler

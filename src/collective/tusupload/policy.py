@@ -37,7 +37,6 @@ from collective.tusupload.faults import fault_point
 from collective.tusupload.finish import context_key
 from collective.tusupload.finish import FinishWithTransaction
 from collective.tusupload.finish import take_turn
-from collective.tusupload.grants import record_grant
 from collective.tusupload.settings import get_settings
 from dataclasses import dataclass
 from plone.protect.authenticator import check as check_csrf_token
@@ -134,11 +133,6 @@ class PloneHooks(Hooks):
             raise HookRefused(error.status, error.message) from None
         preflight.check_before_create(store=self.store, context=context, info=info)
         info.extra.update(extra)
-        record_grant(plone.request, info)
-
-    def after_append(self, request: TusRequest, info: UploadInfo) -> None:
-        """Renew the upload lane's grant for these credentials (see :mod:`.grants`)."""
-        record_grant(request.context.request, info)
 
     def _plan_creation(self, plone: PloneContext, metadata) -> dict:
         details = file_details(metadata)

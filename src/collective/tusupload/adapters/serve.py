@@ -33,10 +33,6 @@ How gunicorn runs here:
   stream, all others are buffered as waitress does.
 - What the application made while loading is frozen out of Python's full
   garbage collections (:func:`freeze_startup_objects`).
-- The :mod:`upload lane <.lane>` answers the middle chunks of uploads the
-  site granted without publishing them through Zope (both servers);
-  ``upload_lane = off`` in the server section sends every request to the
-  application.
 
 As a PasteDeploy server (``use = egg:collective.tusupload#gunicorn``) the
 same configuration also starts from ``runwsgi``/``bin/instance fg`` or
@@ -46,8 +42,6 @@ before the application is loaded (see :func:`server_factory`).
 
 from __future__ import annotations
 
-from collective.tusupload.adapters.common import parse_bool
-from collective.tusupload.adapters.lane import UploadLane
 from collective.tusupload.adapters.streaming import StreamUploadBodies
 
 import argparse
@@ -104,6 +98,8 @@ WAITRESS_ONLY = frozenset(
 SERVERS = ("gunicorn", "waitress")
 
 #: Options of the server section that are this module's, not the server's.
+#: ``upload_lane`` belonged to the upload lane, which was removed; it is
+#: still accepted (and ignored) so that older configurations start.
 OWN_OPTIONS = frozenset({"upload_lane"})
 
 
@@ -140,12 +136,6 @@ def server_settings(config_path: str, name: str = "main") -> dict[str, str]:
     return settings
 
 
-def wants_lane(config_path: str, name: str = "main") -> bool:
-    """Whether the server section keeps the upload lane (``upload_lane``, on)."""
-    value = _server_section(config_path, name).get("upload_lane")
-    return parse_bool(value, default=True)
-
-
 def freeze_startup_objects() -> None:
     """Keep what the application made while loading out of full collections.
 
@@ -157,11 +147,6 @@ def freeze_startup_objects() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-def with_lane(app, config_path: str, name: str = "main"):
-    """``app`` behind the upload lane, unless the configuration turns it off."""
-    return UploadLane(app) if wants_lane(config_path, name) else app
 
 
 def gunicorn_settings(
@@ -279,7 +264,7 @@ def serve_gunicorn(
         def load(self):
             app = loadapp(f"config:{config_path}", name=app_name)
             freeze_startup_objects()
-            return StreamUploadBodies(with_lane(app, config_path, server_name))
+            return StreamUploadBodies(app)
 
     PasteApplication().run()
     return 0
@@ -347,11 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s [%(name)s] %(message)s"
     )
-    app = with_lane(
-        loadapp(f"config:{config_path}", name=options.app_name),
-        config_path,
-        options.server_name,
-    )
+    app = loadapp(f"config:{config_path}", name=options.app_name)
     freeze_startup_objects()
     settings = server_settings(config_path, options.server_name)
     if options.host:

@@ -27,8 +27,7 @@ class Hooks:
     def after_append(self, request: TusRequest, info: UploadInfo) -> None:
         """Called after an append that did not complete the upload.
 
-        May change ``info.extra`` (it is stored right after); e.g. to renew
-        a :mod:`.grants` grant.
+        May change ``info.extra`` (it is stored right after).
         """
 
     def after_finish(
