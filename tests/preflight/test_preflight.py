@@ -6,7 +6,7 @@ from collective.tusupload.core import UploadInfo
 from collective.tusupload.core.errors import HookRefused
 from collective.tusupload.core.store import new_upload_id
 from collective.tusupload.settings import UploadSettings
-from small_disk import small_disk
+from helpers.small_disk import small_disk
 from ZODB.DemoStorage import DemoStorage
 from ZODB.interfaces import IBlobStorage
 from zope.interface import implementer

@@ -9,20 +9,20 @@ Real servers: Plone from ``scripts/run.sh`` (``make run``), the filter from
 temporary configuration; all on 127.0.0.1 and stopped at the end.
 """
 
-from cut_helpers import create
-from cut_helpers import cut_patch
-from cut_helpers import CuttingProxy
-from cut_helpers import free_port
-from cut_helpers import make_source
-from cut_helpers import MIB
-from cut_helpers import NGINX
-from cut_helpers import Nginx
-from cut_helpers import resume
-from cut_helpers import settled_offset
-from cut_helpers import sha256_of
-from cut_helpers import sha256_of_url
-from cut_helpers import TUS
-from cut_helpers import wait_for_port
+from helpers.cut import create
+from helpers.cut import cut_patch
+from helpers.cut import CuttingProxy
+from helpers.cut import make_source
+from helpers.cut import MIB
+from helpers.cut import NGINX
+from helpers.cut import Nginx
+from helpers.cut import resume
+from helpers.cut import settled_offset
+from helpers.cut import sha256_of_url
+from helpers.cut import TUS
+from helpers.digests import sha256 as sha256_of
+from helpers.network import free_port
+from helpers.network import wait_for_port
 from pathlib import Path
 
 import json
@@ -257,14 +257,14 @@ def test_filter_on_waitress_loses_the_whole_cut_patch(tmp_path, source):
 
 # -- real clients, default (whole-file) chunking ----------------------------------
 
-JS_DRIVER = ROOT / "tests" / "restapi" / "js_with_headers.js"
-JS_MODULES = ROOT / "tests" / "clients" / "js" / "node_modules" / "tus-js-client"
+JS_DRIVER = ROOT / "tests" / "helpers" / "js" / "with_headers.js"
+JS_MODULES = ROOT / "tests" / "helpers" / "js" / "node_modules" / "tus-js-client"
 
 
 @pytest.mark.clients
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 @pytest.mark.skipif(
-    not JS_MODULES.exists(), reason="tests/clients/js/node_modules missing (make test)"
+    not JS_MODULES.exists(), reason="tests/helpers/js/node_modules missing (make test)"
 )
 def test_tus_js_client_resumes_a_cut_whole_file_patch_through_plone(plone, source):
     proxy = CuttingProxy(plone.port, cut_after=SIZE // 2)

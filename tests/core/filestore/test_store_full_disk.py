@@ -6,9 +6,9 @@ from collective.tusupload.core import Handler
 from collective.tusupload.core import regions
 from collective.tusupload.core import UploadInfo
 from collective.tusupload.core.store import new_upload_id
-from small_disk import files_in
-from small_disk import MIB
-from small_disk import small_disk
+from helpers.small_disk import files_in
+from helpers.small_disk import MIB
+from helpers.small_disk import small_disk
 
 import errno
 import os

@@ -3,6 +3,11 @@
 Concurrency, crashes and the example config.
 """
 
+from helpers.network import free_port
+from helpers.paths import EXAMPLE_FILTER_INI
+from helpers.tus_server import ServerProcess
+from helpers.tus_server import SRC
+
 import hashlib
 import os
 import pytest
@@ -12,14 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-from tus_server import free_port  # noqa: E402
-from tus_server import ServerProcess  # noqa: E402
-from tus_server import SRC  # noqa: E402
 
 
 pytestmark = pytest.mark.clients
@@ -135,9 +132,7 @@ def test_example_config_serves_with_one_command(tmp_path):
             filter(None, [SRC, os.environ.get("PYTHONPATH")])
         ),
     }
-    config = os.path.join(
-        os.path.dirname(os.path.dirname(HERE)), "docs", "examples", "tus-filter.ini"
-    )
+    config = str(EXAMPLE_FILTER_INI)
     log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(

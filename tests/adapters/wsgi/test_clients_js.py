@@ -1,26 +1,21 @@
-"""tus-js-client (Node, pinned in js/package-lock.json) against the filter.
+"""tus-js-client (Node, pinned in helpers/js/package-lock.json) against the filter.
 
-The driver ``js/upload.js`` prints one JSON event per line; the stored bytes
+The driver ``helpers/js/upload.js`` prints one JSON event per line; the stored bytes
 are compared by SHA-256 as the app behind the filter saw them.
 """
+
+from helpers.digests import sha256
+from helpers.tus_js import DRIVER
+from helpers.tus_js import JS_DIR
 
 import json
 import os
 import pytest
 import shutil
 import subprocess
-import sys
 import time
 
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-from tus_server import sha256_of  # noqa: E402
-
-
-JS_DIR = os.path.join(HERE, "js")
-DRIVER = os.path.join(JS_DIR, "upload.js")
 SIZE = 6 * 1024 * 1024
 CHUNK = 256 * 1024
 
@@ -39,7 +34,7 @@ def node_modules():
     if not os.path.isdir(os.path.join(JS_DIR, "node_modules", "tus-js-client")):
         if shutil.which("npm") is None:
             pytest.skip(
-                "npm is not installed and tests/clients/js/node_modules is missing"
+                "npm is not installed and tests/helpers/js/node_modules is missing"
             )
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund"],
@@ -103,7 +98,7 @@ def test_js_uploads_in_small_chunks(node_modules, server, source):
         len([event for event in events if event["event"] == "chunk"]) == SIZE // CHUNK
     )
     summary = server.received(upload_id_of(success["url"]))
-    assert summary["sha256"] == sha256_of(source)
+    assert summary["sha256"] == sha256(source)
     assert (
         json.loads(success["body"])["sha256"] == summary["sha256"]
     )  # the app's reply reached the client
@@ -129,7 +124,7 @@ def test_js_resumes_previous_upload_after_abort(node_modules, server, source, tm
     )  # resumed, not restarted
     success = last(events, "success")
     assert success["url"] == aborted["url"]
-    assert server.received(upload_id_of(success["url"]))["sha256"] == sha256_of(source)
+    assert server.received(upload_id_of(success["url"]))["sha256"] == sha256(source)
 
 
 def test_js_resumes_upload_url_after_abort(node_modules, server, source):
@@ -139,7 +134,7 @@ def test_js_resumes_upload_url_after_abort(node_modules, server, source):
     events = run_driver({**options, "uploadUrl": aborted["url"]})
     chunks = [event for event in events if event["event"] == "chunk"]
     assert chunks[0]["bytesAccepted"] == 3 * 1024 * 1024 + CHUNK
-    assert server.received(upload_id_of(aborted["url"]))["sha256"] == sha256_of(source)
+    assert server.received(upload_id_of(aborted["url"]))["sha256"] == sha256(source)
 
 
 def test_js_retries_through_server_kill_and_restart(node_modules, server, source):
@@ -166,7 +161,7 @@ def test_js_retries_through_server_kill_and_restart(node_modules, server, source
     )
     assert restarted
     success = last(events, "success")
-    assert server.received(upload_id_of(success["url"]))["sha256"] == sha256_of(source)
+    assert server.received(upload_id_of(success["url"]))["sha256"] == sha256(source)
 
 
 def info_files(directory) -> list[str]:
@@ -185,7 +180,7 @@ def test_js_parallel_uploads_are_concatenated(node_modules, server, source):
     success = last(events, "success")
     summary = server.received(upload_id_of(success["url"]))
     assert summary["size"] == SIZE
-    assert summary["sha256"] == sha256_of(source)
+    assert summary["sha256"] == sha256(source)
     # The three partial uploads go with the final one, once the filter has
     # closed the response (which may be just after the client got it); the
     # final upload's record stays, without data, to answer HEAD.
@@ -210,7 +205,7 @@ def test_js_upload_data_during_creation(node_modules, server, source):
     assert chunks[0]["bytesAccepted"] == CHUNK  # the POST carried the first chunk
     assert len(chunks) == SIZE // CHUNK
     success = last(events, "success")
-    assert server.received(upload_id_of(success["url"]))["sha256"] == sha256_of(source)
+    assert server.received(upload_id_of(success["url"]))["sha256"] == sha256(source)
 
 
 def test_js_small_file_in_creation_request(node_modules, server, tmp_path):
@@ -225,6 +220,4 @@ def test_js_small_file_in_creation_request(node_modules, server, tmp_path):
     )
     success = last(events, "success")
     assert success["status"] == 201  # finished by the POST, handed on to the app
-    assert server.received(upload_id_of(success["url"]))["sha256"] == sha256_of(
-        str(small)
-    )
+    assert server.received(upload_id_of(success["url"]))["sha256"] == sha256(str(small))

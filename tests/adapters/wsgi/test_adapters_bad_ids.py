@@ -1,15 +1,9 @@
 """Upload ids that are not UTF-8 through a real waitress: 404, not 500."""
 
-from pathlib import Path
+from helpers.tus_server import ServerProcess
 
 import http.client
 import pytest
-import sys
-
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "clients"))
-
-from tus_server import ServerProcess  # noqa: E402
 
 
 OCTETS = {"Tus-Resumable": "1.0.0", "Content-Type": "application/offset+octet-stream"}

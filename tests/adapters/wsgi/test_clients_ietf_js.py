@@ -5,11 +5,11 @@ version 6. With a stream source larger than one chunk the client never says
 ``Upload-Complete: ?1``: the upload completes at its declared length.
 """
 
+from helpers.digests import sha256
 from test_clients_js import last
 from test_clients_js import node_modules  # noqa: F401 - a fixture
 from test_clients_js import run_driver
 from test_clients_js import upload_id_of
-from tus_server import sha256_of
 
 import pytest
 import shutil
@@ -39,7 +39,7 @@ def test_js_ietf_aborted_and_resumed(node_modules, server, source, protocol):  #
     assert chunks[0]["bytesAccepted"] == 6 * CHUNK  # resumed, not restarted
     success = last(events, "success")
     upload_id = upload_id_of(aborted["url"])
-    assert server.received(upload_id)["sha256"] == sha256_of(source)
+    assert server.received(upload_id)["sha256"] == sha256(source)
     assert success["status"] == 200  # the app's reply to the finished upload
     assert server.app_calls(upload_id) == 1
 
@@ -55,4 +55,4 @@ def test_js_tus_and_ietf_on_one_endpoint(node_modules, server, source):  # noqa:
             }
         )
         upload_id = upload_id_of(last(events, "success")["url"])
-        assert server.received(upload_id)["sha256"] == sha256_of(source)
+        assert server.received(upload_id)["sha256"] == sha256(source)

@@ -6,8 +6,8 @@ WSGI filter; every reply the draft defines, every error, and a tus 1.0
 client on the same endpoint.
 """
 
-from tus_server import ServerProcess
-from tus_server import sha256_of
+from helpers.digests import sha256
+from helpers.tus_server import ServerProcess
 
 import base64
 import hashlib
@@ -412,8 +412,8 @@ def test_tus_and_ietf_clients_share_the_endpoint(server, data, tmp_path):
     uploader.upload()
     assert ietf.append(url, half, data[half:], done=True).status_code in (200, 204)
     tus_id = upload_id_of(uploader.url)
-    assert server.received(tus_id)["sha256"] == sha256_of(str(source))
-    assert server.received(upload_id_of(url))["sha256"] == sha256_of(str(source))
+    assert server.received(tus_id)["sha256"] == sha256(str(source))
+    assert server.received(upload_id_of(url))["sha256"] == sha256(str(source))
     # Each protocol reads the other's upload in its own words.
     head = requests.head(uploader.url, headers=ietf.headers(), timeout=30)
     assert head.headers["Upload-Complete"] == "?1"

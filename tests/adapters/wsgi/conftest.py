@@ -1,14 +1,9 @@
 """Fixtures of the client tests: a real waitress serving the filter, a file."""
 
-import os
+from helpers.tus_server import ServerProcess
+
 import pytest
 import random
-import sys
-
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from tus_server import ServerProcess  # noqa: E402
 
 
 @pytest.fixture

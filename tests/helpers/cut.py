@@ -8,11 +8,13 @@ as a client does whose network breaks.
 
 from __future__ import annotations
 
+from helpers.digests import sha256
+from helpers.network import free_port
+from helpers.network import wait_for_port
 from pathlib import Path
 
 import base64
 import contextlib
-import hashlib
 import os
 import requests
 import shutil
@@ -44,21 +46,10 @@ def make_source(path: Path, size: int) -> Path:
     return path
 
 
-def sha256_of(path: Path | str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while block := stream.read(4 * MIB):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def sha256_of_url(url: str, auth=None) -> str:
-    digest = hashlib.sha256()
     with requests.get(url, auth=auth, stream=True, timeout=120) as response:
         response.raise_for_status()
-        for block in response.iter_content(4 * MIB):
-            digest.update(block)
-    return digest.hexdigest()
+        return sha256(response.iter_content(4 * MIB))
 
 
 def metadata_header(**values: str) -> str:
@@ -184,24 +175,6 @@ def resume(
         auth=auth,
         timeout=300,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        assert process.poll() is None, f"exited with {process.returncode}"
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            assert time.monotonic() < deadline, f"nothing listens on {port}"
-            time.sleep(0.2)
 
 
 class CuttingProxy:

@@ -1,23 +1,17 @@
 """A full disk through a real waitress: 507 in words, nothing left behind.
 
-The WSGI filter runs in a child process (``tests/clients/tus_server.py``)
+The WSGI filter runs in a child process (``tests/helpers/tus_server.py``)
 with its upload directory on a 1 MiB tmpfs.
 """
 
-from pathlib import Path
-from small_disk import files_in
-from small_disk import MIB
-from small_disk import small_disk
+from helpers.small_disk import files_in
+from helpers.small_disk import MIB
+from helpers.small_disk import small_disk
+from helpers.tus_server import ServerProcess
 
 import os
 import pytest
 import requests
-import sys
-
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "clients"))
-
-from tus_server import ServerProcess  # noqa: E402
 
 
 TUS = {"Tus-Resumable": "1.0.0"}

@@ -6,8 +6,9 @@ Run as a script it serves; imported, :class:`ServerProcess` starts, kills
 
 from __future__ import annotations
 
+from helpers.network import free_port
+
 import argparse
-import hashlib
 import json
 import os
 import signal
@@ -18,20 +19,8 @@ import time
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.join(os.path.dirname(os.path.dirname(HERE)), "src")
-
-
-def sha256_of(path: str) -> str:
-    """SHA-256 of a file, read in blocks."""
-    with open(path, "rb") as data_file:
-        return hashlib.file_digest(data_file, "sha256").hexdigest()
-
-
-def free_port() -> int:
-    """Return a TCP port that was free on 127.0.0.1 a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+TESTS = os.path.dirname(HERE)
+SRC = os.path.join(os.path.dirname(TESTS), "src")
 
 
 class ServerProcess:
@@ -75,10 +64,13 @@ class ServerProcess:
 
     def start(self, timeout: float = 15.0) -> ServerProcess:
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [SRC, env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [SRC, TESTS, env.get("PYTHONPATH")])
+        )
         command = [
             sys.executable,
-            os.path.abspath(__file__),
+            "-m",
+            "helpers.tus_server",
             "--directory",
             self.directory,
             "--port",

@@ -3,7 +3,6 @@
 from plone import api
 
 import base64
-import hashlib
 import os
 import transaction
 
@@ -33,10 +32,6 @@ async ([selector, files]) => {
 
 def random_bytes(size: int) -> bytes:
     return os.urandom(size)
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def drop(page, files: list[tuple[str, str, bytes]]) -> None:

@@ -1,4 +1,4 @@
-// Drive tus-js-client (Node) against a tus server; used by tests/clients.
+// Drive tus-js-client (Node) against a tus server; used by the filter's and the REST API's client tests.
 //
 // Usage: node upload.js '<json options>'
 //

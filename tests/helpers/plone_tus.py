@@ -1,6 +1,7 @@
 """Helpers of the REST tests: a tus client on ``requests``, users, downloads."""
 
 from base64 import b64encode
+from helpers.tus_js import run_js
 from io import BytesIO
 from PIL import Image
 from plone.app.testing import login
@@ -10,7 +11,6 @@ from plone.app.testing import SITE_OWNER_PASSWORD
 from plone.protect.authenticator import createToken
 from ZPublisher.HTTPResponse import HTTPResponse
 
-import hashlib
 import requests
 import transaction
 
@@ -19,6 +19,8 @@ PASSWORD = "secret-password-1"
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = "application/offset+octet-stream"
 PREFER = {"Prefer": "return=representation"}
+#: The editor the browser tests log in as (login name, password).
+EDITOR = ("editor", "editor-secret-42")
 USERS = {
     "alice": ["Contributor"],
     "bob": ["Contributor"],
@@ -33,10 +35,6 @@ def metadata(**values) -> str:
         f"{key.replace('_', '-')} {b64encode(value.encode()).decode()}"
         for key, value in values.items()
     )
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 class Client:
@@ -136,3 +134,15 @@ def cookie_login(portal, user: str) -> tuple[str, str]:
     logout()
     transaction.commit()
     return cookie, token
+
+
+def upload_with_js(options, timeout=120, *, representation=True):
+    """Run tus-js-client as alice; ``representation``: ask for the content's JSON.
+
+    :returns: the driver's events; fails unless it exits 0.
+    """
+    basic = "Basic " + b64encode(f"alice:{PASSWORD}".encode()).decode()
+    headers = {"Authorization": basic}
+    if representation:
+        headers["Prefer"] = "return=representation"
+    return run_js({"headers": headers, **options}, timeout=timeout, check=True)

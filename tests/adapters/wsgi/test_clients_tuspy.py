@@ -5,16 +5,12 @@ Every upload sends a SHA-1 ``Upload-Checksum`` with each chunk
 app behind the filter saw them.
 """
 
+from helpers.digests import sha256
+from helpers.tus_server import ServerProcess
+
 import os
 import pytest
 import requests
-import sys
-
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from tus_server import ServerProcess  # noqa: E402
-from tus_server import sha256_of  # noqa: E402
 
 
 tusclient = pytest.importorskip("tusclient.client")
@@ -48,7 +44,7 @@ def test_tuspy_uploads_in_small_chunks_with_checksums(server, source):
     uploader.upload()
     summary = server.received(upload_id_of(uploader))
     assert summary["size"] == SIZE
-    assert summary["sha256"] == sha256_of(source)
+    assert summary["sha256"] == sha256(source)
     assert summary["metadata"] == {"filename": "source.bin"}
 
 
@@ -64,7 +60,7 @@ def test_tuspy_resumes_after_client_abort(server, source):
 
     summary = server.received(upload_id_of(first))
     assert summary["size"] == SIZE
-    assert summary["sha256"] == sha256_of(source)
+    assert summary["sha256"] == sha256(source)
 
 
 def test_tuspy_resumes_after_server_killed_and_restarted(server, source):
@@ -81,7 +77,7 @@ def test_tuspy_resumes_after_server_killed_and_restarted(server, source):
     resumed.upload()
 
     summary = server.received(upload_id_of(first))
-    assert summary["sha256"] == sha256_of(source)
+    assert summary["sha256"] == sha256(source)
 
 
 def test_tuspy_after_server_killed_mid_chunk_resumes_from_server_offset(
@@ -120,7 +116,7 @@ def test_tuspy_after_server_killed_mid_chunk_resumes_from_server_offset(
         with open(data_path, "rb") as data_file, open(source, "rb") as source_file:
             assert data_file.read(resumed.offset) == source_file.read(resumed.offset)
         resumed.upload()
-        assert server.received(upload_id_of(first))["sha256"] == sha256_of(source)
+        assert server.received(upload_id_of(first))["sha256"] == sha256(source)
     finally:
         server.stop()
 

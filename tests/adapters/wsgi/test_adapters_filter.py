@@ -3,6 +3,7 @@
 from collective.tusupload.adapters.wsgi import Filter
 from collective.tusupload.adapters.wsgi import filter_app_factory
 from collective.tusupload.adapters.wsgi import filter_factory
+from helpers.paths import EXAMPLE_FILTER_INI
 
 import json
 import os
@@ -314,10 +315,7 @@ def test_bad_option_values_are_refused(app, tmp_path):
 
 def test_paste_deploy_loads_the_example_config():
     loadwsgi = pytest.importorskip("paste.deploy")
-    config = os.path.join(
-        os.path.dirname(__file__), "..", "..", "docs", "examples", "tus-filter.ini"
-    )
-    wsgi_app = loadwsgi.loadapp("config:" + os.path.abspath(config))
+    wsgi_app = loadwsgi.loadapp(f"config:{EXAMPLE_FILTER_INI}")
     assert isinstance(wsgi_app, Filter)
     assert wsgi_app.upload_path == "/files"
     assert wsgi_app.max_size == 1073741824

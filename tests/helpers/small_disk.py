@@ -1,7 +1,6 @@
 """A small disk to fill: a tmpfs mounted for one test (root only).
 
-Importable from every test directory (``tests/`` is on ``sys.path`` through
-the top-level conftest). Skips the test where mounting is not allowed.
+Skips the test where mounting is not allowed.
 """
 
 from __future__ import annotations
