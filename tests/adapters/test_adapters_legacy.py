@@ -108,7 +108,7 @@ def test_options_from_text_and_unknown_options_are_accepted(tmp_path):
         upload_path="/ignored",
     )
     assert tus.send_file is False
-    assert tus.handler.expiry == 30.0
+    assert tus.handler.engine.expiry == 30.0
     assert tus.handle().headers["Tus-Max-Size"] == "99"
 
 

@@ -2,6 +2,7 @@
 
 from collective.tusupload.core import FileStore
 from collective.tusupload.core import Handler
+from collective.tusupload.core.request import DEFAULT_MAX_HEADER_LENGTH
 from helpers.core_client import Client
 from helpers.core_client import FakeClock
 
@@ -32,9 +33,14 @@ def client(handler):
 def make_client(store, clock):
     """Build a client for a handler with other settings on the same store."""
 
-    def factory(principal="alice", **settings):
+    def factory(principal="alice", max_header_length=None, **settings):
+        """``max_header_length`` is the host's (the client), the rest the handler's."""
         settings.setdefault("clock", clock)
-        return Client(Handler(store, **settings), principal=principal)
+        return Client(
+            Handler(store, **settings),
+            principal=principal,
+            max_header_length=max_header_length or DEFAULT_MAX_HEADER_LENGTH,
+        )
 
     return factory
 

@@ -3,6 +3,8 @@
 from collective.tusupload.core import Handler
 from collective.tusupload.core import TusRequest
 from collective.tusupload.core import TusResponse
+from collective.tusupload.core.request import DEFAULT_MAX_HEADER_LENGTH
+from collective.tusupload.core.request import HeaderMap
 
 import io
 
@@ -21,11 +23,21 @@ class FakeClock:
 
 
 class Client:
-    """Builds TusRequests for a handler, the way an adapter would."""
+    """Builds TusRequests for a handler, the way an adapter would.
 
-    def __init__(self, handler: Handler, principal: str | None = "alice") -> None:
+    :param max_header_length: the longest header value the host accepts.
+    """
+
+    def __init__(
+        self,
+        handler: Handler,
+        principal: str | None = "alice",
+        *,
+        max_header_length: int = DEFAULT_MAX_HEADER_LENGTH,
+    ) -> None:
         self.handler = handler
         self.principal = principal
+        self.max_header_length = max_header_length
 
     def request(
         self,
@@ -46,7 +58,7 @@ class Client:
         stream = io.BytesIO(body) if isinstance(body, bytes) else body
         request = TusRequest(
             method=method,
-            headers=all_headers,
+            headers=HeaderMap(all_headers, max_length=self.max_header_length),
             body=stream,
             upload_id=upload_id,
             base_url=BASE_URL,

@@ -309,13 +309,10 @@ def content_record(obj, *, url: str, fieldname: str | None) -> dict:
 
 def prefers_representation(request: TusRequest) -> bool:
     """Whether the request says ``Prefer: return=representation`` (RFC 7240)."""
-    for name, value in (request.headers or {}).items():
-        if str(name).lower() != "prefer":
-            continue
-        for preference in str(value).split(","):
-            token = preference.split(";", 1)[0].replace(" ", "").lower()
-            if token in ("return=representation", 'return="representation"'):
-                return True
+    for preference in (request.header("Prefer") or "").split(","):
+        token = preference.split(";", 1)[0].replace(" ", "").lower()
+        if token in ("return=representation", 'return="representation"'):
+            return True
     return False
 
 

@@ -14,7 +14,7 @@ from collective.tusupload.adapters.zope import Zope2RequestAdapter
 from collective.tusupload.backend import site_handler
 from collective.tusupload.core.errors import ServiceUnavailable
 from collective.tusupload.core.request import TusResponse
-from collective.tusupload.core.tus import TUS_VERSION
+from collective.tusupload.core.tus.handler import TUS_VERSION
 from collective.tusupload.policy import MODE_CREATE
 from collective.tusupload.policy import MODE_REPLACE
 from collective.tusupload.policy import PloneContext

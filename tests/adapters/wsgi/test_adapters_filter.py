@@ -283,7 +283,7 @@ def test_filter_app_factory_converts_text_options(app, tmp_path):
     assert tus_filter.send_file is True
     assert tus_filter.max_size == 1024
     assert tus_filter.keep_finished is False
-    assert tus_filter.handler.expiry == 60.0
+    assert tus_filter.handler.engine.expiry == 60.0
 
 
 def test_empty_max_size_means_no_limit(app, tmp_path):

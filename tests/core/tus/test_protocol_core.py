@@ -47,7 +47,7 @@ def test_extensions_follow_store_capabilities(tmp_path):
         supports_defer_length = False
 
     handler = Handler(PlainStore(tmp_path), expiry=None, checksum_algorithms=())
-    assert handler.extensions == ["creation", "creation-with-upload"]
+    assert handler.tus.extensions == ["creation", "creation-with-upload"]
 
 
 def test_store_without_termination_refuses_delete(tmp_path, client_for):
@@ -183,7 +183,7 @@ def test_no_expiry_means_no_upload_expires(make_client):
     client = make_client(expiry=None)
     response = client.request("POST", headers={"Upload-Length": "5"})
     assert "Upload-Expires" not in response.headers
-    assert "expiration" not in client.handler.extensions
+    assert "expiration" not in client.handler.tus.extensions
 
 
 def test_method_override_replaces_method(client):
@@ -242,7 +242,7 @@ def test_post_on_upload_url_is_405(client):
 
 def test_per_verb_methods_check_the_version_too(handler):
     request = TusRequest("HEAD", {}, None, "0" * 32, "http://x/files", "alice")
-    assert handler.head(request).status == 412
+    assert handler.tus.head(request).status == 412
 
 
 def test_every_response_carries_tus_resumable(client):

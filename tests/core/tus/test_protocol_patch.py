@@ -380,7 +380,7 @@ def test_after_finish_failure_leaves_upload_unfinished_and_retry_finishes(
 def test_discard_removes_a_finished_upload(client, store):
     upload_id = client.create(2)
     client.patch(upload_id, 0, b"ab")
-    assert client.handler.discard(upload_id) > 2
+    assert client.handler.engine.discard(upload_id) > 2
     assert client.head(upload_id).status == 404
     assert store.list_ids() == []
 

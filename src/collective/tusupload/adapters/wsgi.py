@@ -266,7 +266,7 @@ class Filter:
             self._last_cleanup = now
             from collective.tusupload.core.cleanup import cleanup
 
-            cleanup(self.store, locker=self.locker, clock=self.handler.clock)
+            cleanup(self.store, locker=self.locker, clock=self.handler.engine.clock)
         except Exception:
             logger.exception("cleanup of %s failed", self.tmp_file_dir)
         finally:

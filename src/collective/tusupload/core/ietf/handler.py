@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collective.tusupload.core import errors
+from collective.tusupload.core import wire
 from collective.tusupload.core.engine import Engine
 from collective.tusupload.core.ietf.digests import parse_digests
 from collective.tusupload.core.ietf.fields import format_boolean
@@ -25,23 +26,15 @@ from collective.tusupload.core.ietf.fields import parse_integer
 from collective.tusupload.core.ietf.problems import problem_response
 from collective.tusupload.core.ietf.versions import Interop
 from collective.tusupload.core.ietf.versions import INTEROP_HEADER
-from collective.tusupload.core.ietf.versions import PARTIAL_UPLOAD
 from collective.tusupload.core.ietf.versions import VERSIONS
 from collective.tusupload.core.info import UploadInfo
+from collective.tusupload.core.metadata import parse_metadata
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
 from collective.tusupload.core.transfer import Body
-from collective.tusupload.core.tus.handler import finished_reply
-from collective.tusupload.core.tus.handler import location
-from collective.tusupload.core.tus.handler import upload_url_id
-from collective.tusupload.core.tus.headers import media_type
-from collective.tusupload.core.tus.metadata import parse_metadata
 from email.message import Message
 
 import base64
-
-
-VERBS = ("OPTIONS", "HEAD", "POST", "PATCH", "DELETE")
 
 
 class IetfHandler:
@@ -70,7 +63,7 @@ class IetfHandler:
             }
             verb = verbs.get(request.verb)
             if verb is None:
-                raise errors.MethodNotAllowed(headers={"Allow": ", ".join(VERBS)})
+                raise errors.MethodNotAllowed(headers={"Allow": ", ".join(wire.VERBS)})
             return verb(request, interop)
         except errors.TusError as error:
             response = problem_response(error)
@@ -80,28 +73,28 @@ class IetfHandler:
                 self._add_limit(response.headers, interop, None)
             if error.upload_id is not None:
                 response.headers.setdefault(
-                    "Location", location(request, error.upload_id)
+                    "Location", wire.location(request, error.upload_id)
                 )
             return response
 
     # -- verbs ----------------------------------------------------------------
 
     def _options(self, request: TusRequest, interop: Interop) -> TusResponse:
-        headers = {"Accept-Patch": PARTIAL_UPLOAD, "Allow": ", ".join(VERBS)}
+        headers = {"Accept-Patch": wire.PARTIAL_UPLOAD, "Allow": ", ".join(wire.VERBS)}
         if interop.upload_limit:
             self._add_limit(headers, interop, None)
         return TusResponse(status=204, headers=headers)
 
     def _head(self, request: TusRequest, interop: Interop) -> TusResponse:
         """Offset, completeness, length and limits; changes nothing."""
-        info = self.engine.status(request, upload_url_id(request))
+        info = self.engine.status(request, wire.upload_id_of(request))
         headers = {"Cache-Control": "no-store"}
         self._add_state(headers, interop, info)
         if interop.limit_everywhere:
             self._add_limit(headers, interop, info)
         response = TusResponse(status=204, headers=headers)
         if info.finished and not info.is_partial:
-            return finished_reply(self.engine, request, info, response)
+            return wire.finished_reply(self.engine.hooks, request, info, response)
         return response
 
     def _post(self, request: TusRequest, interop: Interop) -> TusResponse:
@@ -110,7 +103,7 @@ class IetfHandler:
             raise errors.MethodNotAllowed("create uploads at the endpoint URL")
         engine.check_may_create(request)
         complete = self._complete(request, interop)
-        content_length = _content_length(request)
+        content_length = wire.content_length(request)
         length = self._length(request, interop, complete, 0, content_length)
         info = engine.new_upload(request, length=length, metadata=_metadata(request))
         for digest in parse_digests(request.header("Repr-Digest"), "Repr-Digest"):
@@ -129,18 +122,19 @@ class IetfHandler:
             complete=complete,
             max_append=self.max_append_size,
         )
-        headers = {"Location": location(request, info.id)}
+        headers = {"Location": wire.location(request, info.id)}
         self._add_state(headers, interop, info)
         if interop.limit_everywhere:
             self._add_limit(headers, interop, info)
         response = TusResponse(status=201, headers=headers)
         if info.finished:
-            return finished_reply(engine, request, info, response)
+            return wire.finished_reply(engine.hooks, request, info, response)
         return response
 
     def _patch(self, request: TusRequest, interop: Interop) -> TusResponse:
         wanted = interop.append_media_type
-        if wanted is not None and media_type(request.header("Content-Type")) != wanted:
+        content_type = wire.media_type(request.header("Content-Type"))
+        if wanted is not None and content_type != wanted:
             raise errors.UnsupportedMediaType(f"Content-Type must be {wanted}")
         offset = parse_integer(request.header("Upload-Offset"))
         if offset is None:
@@ -148,12 +142,12 @@ class IetfHandler:
                 "Upload-Offset (a non-negative Integer) is required"
             )
         complete = self._complete(request, interop)
-        content_length = _content_length(request)
+        content_length = wire.content_length(request)
         length = self._length(request, interop, complete, offset, content_length)
         digests = parse_digests(request.header("Content-Digest"), "Content-Digest")
         info = self.engine.append(
             request,
-            upload_url_id(request),
+            wire.upload_id_of(request),
             offset=offset,
             body=Body(request.body, content_length),
             length=length,
@@ -165,11 +159,11 @@ class IetfHandler:
         self._add_state(headers, interop, info)
         response = TusResponse(status=204, headers=headers)
         if info.finished and not info.is_partial:
-            return finished_reply(self.engine, request, info, response)
+            return wire.finished_reply(self.engine.hooks, request, info, response)
         return response
 
     def _delete(self, request: TusRequest, interop: Interop) -> TusResponse:
-        self.engine.terminate(request, upload_url_id(request))
+        self.engine.terminate(request, wire.upload_id_of(request))
         return TusResponse(status=204, headers={})
 
     # -- fields ---------------------------------------------------------------
@@ -249,13 +243,6 @@ class IetfHandler:
             headers["Upload-Limit"] = format_dictionary(limits)
 
 
-def _content_length(request: TusRequest) -> int | None:
-    if request.content_length is not None:
-        return request.content_length
-    value = request.header("Content-Length")
-    return int(value) if value is not None and value.isdigit() else None
-
-
 def _metadata(request: TusRequest) -> dict[str, str | None]:
     """What the creation request says of the file.
 
@@ -264,10 +251,10 @@ def _metadata(request: TusRequest) -> dict[str, str | None]:
     of ``Content-Disposition`` as the draft suggests.
     """
     metadata = parse_metadata(request.header("Upload-Metadata"))
-    content_type = media_type(request.header("Content-Type"))
+    content_type = wire.media_type(request.header("Content-Type"))
     if content_type and content_type not in (
-        PARTIAL_UPLOAD,
-        "application/offset+octet-stream",
+        wire.PARTIAL_UPLOAD,
+        wire.OFFSET_OCTET_STREAM,
     ):
         metadata.setdefault("content-type", content_type)
     disposition = request.header("Content-Disposition")

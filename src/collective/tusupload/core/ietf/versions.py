@@ -28,11 +28,11 @@ declares (draft-ietf-httpbis-resumable-upload-09 to -12).
 
 from __future__ import annotations
 
+from collective.tusupload.core.wire import PARTIAL_UPLOAD
 from dataclasses import dataclass
 
 
 INTEROP_HEADER = "Upload-Draft-Interop-Version"
-PARTIAL_UPLOAD = "application/partial-upload"
 
 
 @dataclass(frozen=True)
