@@ -3,7 +3,7 @@
 :class:`PloneHooks` bind each upload to the principal and the folder (or
 item) that created it, check permissions, types, CSRF and the limits before
 a byte is accepted (see :mod:`.preflight`), and turn a complete upload into
-content (:mod:`.content`) in the request's transaction (:mod:`.finish`).
+content (:mod:`.content`) in the request's transaction (:mod:`.transactions`).
 The hooks hold no state of their own: what they need of the request comes
 as ``request.context``, a :class:`PloneContext`.
 """
@@ -26,7 +26,7 @@ from collective.tusupload.content import object_by_uid
 from collective.tusupload.content import replace_from_upload
 from collective.tusupload.content import was_made_from
 from collective.tusupload.core.errors import HookRefused
-from collective.tusupload.core.finishing import Finishing
+from collective.tusupload.core.finish import Finish
 from collective.tusupload.core.hooks import Hooks
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.locks import Locker
@@ -34,10 +34,10 @@ from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
 from collective.tusupload.core.store import Store
 from collective.tusupload.faults import fault_point
-from collective.tusupload.finish import context_key
-from collective.tusupload.finish import FinishWithTransaction
-from collective.tusupload.finish import take_turn
 from collective.tusupload.settings import get_settings
+from collective.tusupload.transactions import context_key
+from collective.tusupload.transactions import FinishWithTransaction
+from collective.tusupload.transactions import take_turn
 from dataclasses import dataclass
 from plone.protect.authenticator import check as check_csrf_token
 from plone.protect.interfaces import IDisableCSRFProtection
@@ -193,12 +193,12 @@ class PloneHooks(Hooks):
     # -- finishing --------------------------------------------------------
 
     def after_finish(
-        self, request: TusRequest, info: UploadInfo, finishing: Finishing
+        self, request: TusRequest, info: UploadInfo, finish: Finish
     ) -> dict:
         """Create (or replace) the content; the finish commits with the transaction.
 
         Finishes into one folder (or item) take turns, each on a fresh view
-        of the database: see :func:`~.finish.take_turn`.
+        of the database: see :func:`~.transactions.take_turn`.
         """
         plone: PloneContext = request.context
         # The upload's own mode: replace uploads continue at <item>/@tus-upload.
@@ -206,12 +206,12 @@ class PloneHooks(Hooks):
         context = plone.context
         turn = take_turn(self.locker, context)
         outcome = FinishWithTransaction(
-            finishing,
+            finish,
             turn=turn,
             # Zope's retry of a POST creates a fresh upload: this one goes.
             discard_on_failure=request.verb == "POST",
         )
-        finishing.defer()
+        finish.defer()
         check_csrf(plone.request)
         details = file_details(info.metadata)
         fieldname = info.extra.get("fieldname")
@@ -256,7 +256,7 @@ class PloneHooks(Hooks):
             yield {"data": stream}
 
     def find_finished(self, request: TusRequest, info: UploadInfo) -> dict | None:
-        """The content a ``finishing`` upload became, if its transaction committed."""
+        """The content a ``FINISHING`` upload became, if its transaction committed."""
         plone: PloneContext = request.context
         fieldname = info.extra.get("fieldname")
         context = plone.context

@@ -36,10 +36,10 @@ from collections.abc import Iterable
 from collective.tusupload.adapters.common import parse_bool
 from collective.tusupload.adapters.common import parse_float
 from collective.tusupload.adapters.common import parse_int
-from collective.tusupload.adapters.finish import FinishState
-from collective.tusupload.adapters.finish import RecordFinish
+from collective.tusupload.adapters.completion import Completion
+from collective.tusupload.adapters.completion import NoteCompletion
 from collective.tusupload.core.compose import file_backend
-from collective.tusupload.core.finishing import Finishing
+from collective.tusupload.core.finish import Finish
 from collective.tusupload.core.protocol import Handler
 from collective.tusupload.core.request import TusResponse
 from typing import Any
@@ -116,7 +116,7 @@ class Filter:
             "max_size": self.max_size,
             "expiry": self.upload_valid_duration,
             # The upload is acknowledged only once the app has taken it.
-            "hooks": RecordFinish(defer=True),
+            "hooks": NoteCompletion(defer=True),
             "locker": self.locker,
             "allow_anonymous": True,
         }
@@ -161,21 +161,21 @@ class Filter:
         adapter = WebobAdapter(
             request, base_url=self.base_url(request), upload_id=upload_id
         )
-        state = FinishState(host=request)
-        tus_request = adapter.tus_request(context=state)
+        completion = Completion(host=request)
+        tus_request = adapter.tus_request(context=completion)
         tus_response = self.handler.handle(tus_request)
         if tus_request.verb == "POST":
             self._maybe_cleanup()
-        if state.finishing is None:
+        if completion.finish is None:
             return adapter.apply_response(tus_response)(environ, start_response)
-        return self.hand_on(environ, start_response, tus_response, state.finishing)
+        return self.hand_on(environ, start_response, tus_response, completion.finish)
 
     def hand_on(
         self,
         environ: dict,
         start_response: Callable,
         tus_response: TusResponse,
-        finishing: Finishing,
+        finish: Finish,
     ) -> Iterable[bytes]:
         """Call the wrapped app for a finished upload; add tus headers to its reply.
 
@@ -183,9 +183,9 @@ class Filter:
         status, and aborted otherwise.
         """
         try:
-            return self._call_app(environ, start_response, tus_response, finishing)
+            return self._call_app(environ, start_response, tus_response, finish)
         except BaseException:
-            finishing.abort()
+            finish.abort()
             raise
 
     def _call_app(
@@ -193,9 +193,9 @@ class Filter:
         environ: dict,
         start_response: Callable,
         tus_response: TusResponse,
-        finishing: Finishing,
+        finish: Finish,
     ) -> Iterable[bytes]:
-        info = finishing.info
+        info = finish.info
         path = self.store.local_path(info.id)
         downstream = dict(environ)
         downstream.update(
@@ -240,9 +240,9 @@ class Filter:
         def finished() -> None:
             body.close()
             if app_status and app_status[0].startswith("2"):
-                finishing.commit(keep_data=self.keep_finished)
+                finish.commit(keep_data=self.keep_finished)
             else:
-                finishing.abort()  # the client may retry the last chunk
+                finish.abort()  # the client may retry the last chunk
 
         try:
             result = self.app(downstream, start_merged)

@@ -1,25 +1,23 @@
 """The upload engine: what every protocol does to an upload, and nothing of the wire.
 
 A wire layer (:mod:`.tus`, :mod:`.ietf`) parses its headers into plain
-values and calls the engine; the engine takes the upload's lock, talks to
-the store, calls the host's hooks and returns the upload as it now is
-(:class:`~.info.UploadInfo`), which the wire layer turns into a reply.
-Refusals leave as :class:`~.errors.TusError` subclasses that each wire layer
-words in its own way.
+values and calls the engine; the engine takes the upload's lock, loads the
+upload once, talks to the store, calls the host's hooks and returns the
+upload as it now is (:class:`~.info.UploadInfo`), which the wire layer turns
+into a reply. Refusals leave as :class:`~.errors.TusError` subclasses, which
+each wire layer turns into its own kind of reply.
 
 The operations:
 
 - :meth:`Engine.create` a new upload (optionally with its first bytes);
 - :meth:`Engine.append` bytes at an offset, optionally saying "this is the
   end"; reaching the declared length completes an upload too;
-- :meth:`Engine.status` for an offset query (pure: it changes nothing);
+- :meth:`Engine.retrieve_offset`, the offset query (pure: it changes nothing);
 - :meth:`Engine.terminate` for a client's cancellation;
-- finishing, exactly once: when an upload completes, the host's
-  :meth:`~.hooks.Hooks.after_finish` runs under the upload's lock (see
-  :mod:`.finishing`); a replay of the completing request (same end, or an
-  empty append at the end) gets the finished upload again, never a second
-  finish;
 - :meth:`Engine.remove`, the one removal (see :mod:`.removal`).
+
+What happens once all bytes are stored, and what a repeated last request
+gets, is the :class:`~.finish.Finisher`'s: see :mod:`.finish`.
 """
 
 from __future__ import annotations
@@ -28,12 +26,12 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from collective.tusupload.core import errors
 from collective.tusupload.core import transfer
-from collective.tusupload.core.completion import Finisher
+from collective.tusupload.core.finish import Append
+from collective.tusupload.core.finish import decide_append
+from collective.tusupload.core.finish import Finisher
 from collective.tusupload.core.hooks import Hooks
 from collective.tusupload.core.ids import check_upload_id
 from collective.tusupload.core.ids import new_upload_id
-from collective.tusupload.core.info import as_finished
-from collective.tusupload.core.info import is_replay
 from collective.tusupload.core.info import total_length
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.locks import Lease
@@ -47,11 +45,7 @@ from collective.tusupload.core.transfer import ExpectedDigest
 
 import base64
 import contextlib
-import logging
 import time
-
-
-logger = logging.getLogger("collective.tusupload")
 
 
 class Engine:
@@ -93,7 +87,14 @@ class Engine:
         self.block_size = block_size
         self.lock_timeout = lock_timeout
         self.allow_anonymous = allow_anonymous
-        self.finisher = Finisher(self)
+        self.finisher = Finisher(
+            store,
+            locker,
+            self.hooks,
+            expiry=expiry,
+            clock=clock,
+            lock_timeout=lock_timeout,
+        )
 
     # -- queries --------------------------------------------------------------
 
@@ -112,18 +113,14 @@ class Engine:
             raise errors.Gone()
         return info
 
-    def status(self, request: TusRequest, upload_id: str) -> UploadInfo:
-        """The upload as an offset query reports it; changes nothing.
+    def retrieve_offset(self, request: TusRequest, upload_id: str) -> UploadInfo:
+        """The upload as an offset query (HEAD) reports it; changes nothing.
 
-        A ``finishing`` upload the host took already (a crash came before
+        A ``FINISHING`` upload the host took already (a crash came before
         the record) reads as finished.
         """
         info = self.load(request, upload_id)
-        if info.finishing and not info.finished:
-            content = self.hooks.find_finished(request, info)
-            if content is not None:
-                info = as_finished(info, content)
-        return info
+        return self.finisher.recover(request, info, lease=None)
 
     def room(self, info: UploadInfo) -> int | None:
         """How many more bytes the upload may take (None = unlimited)."""
@@ -207,7 +204,7 @@ class Engine:
                 elif info.is_final:
                     info = self.finisher.assemble(request, info, lease)
                 elif info.is_complete:
-                    info = self.finisher.complete(request, info, lease)
+                    info = self.finisher.complete(request, info, lease, acknowledged=0)
         except errors.InsufficientStorage:
             # The first chunk did not fit: keep no empty upload behind.
             self.remove(info.id, with_partials=False)
@@ -233,33 +230,25 @@ class Engine:
     ) -> UploadInfo:
         """Append ``body`` at ``offset``; the upload completes at its length.
 
-        On a finished upload, an append that ends at its length (the last
-        chunk again, or an empty append at the length) is a replay of a
-        client whose reply was lost: its body is drained, and the finished
-        upload is returned again. Nothing is finished twice.
+        Takes the upload's lock first, then loads it once. An append that
+        repeats the end of a finished upload gets the finished upload again
+        (see :func:`~.finish.decide_append`); nothing is finished twice.
 
         :param length: the upload's length, if the request says it (a
             deferred length is set once; another value is refused).
         :param complete: the request says its body ends the upload.
         :raises errors.OffsetMismatch: ``offset`` is not the upload's.
         """
-        info = self.load(request, upload_id)
-        if info.is_final:
-            raise errors.Forbidden("a final upload can't be patched")
-        with self.locked(info.id) as lease:
+        with self.locked(upload_id) as lease:
             info = self.load(request, upload_id)
-            info = self.finisher.found_finished(request, info, lease)
-            if info.finished:
-                if not is_replay(info, offset, body.length):
-                    if offset == info.offset:
-                        raise errors.PastLength()
-                    raise errors.OffsetMismatch(expected=info.offset, provided=offset)
+            if info.is_final:
+                raise errors.Forbidden("a final upload can't be patched")
+            info = self.finisher.recover(request, info, lease)
+            if decide_append(info, offset, body.length) is Append.REPLAY:
                 transfer.drain(body, self.block_size)
                 if info.is_partial:
                     self.finisher.assemble_finals(request, info)
                 return info
-            if offset != info.offset:
-                raise errors.OffsetMismatch(expected=info.offset, provided=offset)
             self._apply_length(info, length)
             self.check_room(info, body.length, max_append)
             body = transfer.body_of_retry(self.store, info, offset, body)
@@ -297,7 +286,7 @@ class Engine:
     ) -> UploadInfo:
         """Store the chunk at ``info.offset``; finish the upload if it completed.
 
-        Call with the lock held and ``info`` freshly loaded. Every refusal
+        Call with the lock held and ``info`` loaded under it. Every refusal
         leaves the upload as it was.
         """
         old_offset = info.offset
@@ -373,8 +362,7 @@ class Engine:
         """A client cancels its upload: the host may refuse, then it is removed."""
         if not self.store.supports_termination:
             raise errors.MethodNotAllowed("termination is not supported")
-        info = self.load(request, upload_id)
-        with self.locked(info.id) as lease:
+        with self.locked(upload_id) as lease:
             info = self.load(request, upload_id)
             self.hooks.before_terminate(request, info)
             self.remove(info.id, with_partials=False, lease=lease)
@@ -405,7 +393,6 @@ class Engine:
 
         :returns: bytes freed. :raises errors.Locked: if busy.
         """
-        check_upload_id(upload_id)
         with self.locked(upload_id) as lease:
             return self.remove(upload_id, lease=lease)
 
@@ -415,7 +402,14 @@ class Engine:
     def locked(
         self, upload_id: str, *, timeout: float | None = None
     ) -> Iterator[Lease]:
-        """Hold the upload's lock; drop the lock if the upload vanished."""
+        """Hold the upload's lock; drop the lock if the upload does not exist.
+
+        The lock comes first, before the upload is loaded (as tusd does):
+        what is loaded under it stays true until it is released.
+
+        :raises errors.NotFound: for a malformed id, before any lock is taken.
+        """
+        check_upload_id(upload_id)
         wait = self.lock_timeout if timeout is None else timeout
         with self.locker.lock(upload_id, timeout=wait) as lease:
             try:

@@ -87,7 +87,7 @@ class IetfHandler:
 
     def _head(self, request: TusRequest, interop: Interop) -> TusResponse:
         """Offset, completeness, length and limits; changes nothing."""
-        info = self.engine.status(request, wire.upload_id_of(request))
+        info = self.engine.retrieve_offset(request, wire.upload_id_of(request))
         headers = {"Cache-Control": "no-store"}
         self._add_state(headers, interop, info)
         if interop.limit_everywhere:

@@ -150,7 +150,7 @@ class TusHandler:
         "The Server MUST always include the Upload-Offset header in the
         response for a HEAD request"; it changes nothing (HEAD is pure).
         """
-        info = self.engine.status(request, wire.upload_id_of(request))
+        info = self.engine.retrieve_offset(request, wire.upload_id_of(request))
         headers = {"Cache-Control": "no-store"}
         if not info.is_final or info.is_complete:
             headers["Upload-Offset"] = str(info.offset)

@@ -1,21 +1,21 @@
-"""The Plone finish: in the request's transaction, one folder at a time.
+"""The Plone side of finishing: in the request's transaction, one folder at a time.
 
 A complete upload becomes content in the Zope transaction of the request
-that completed it. :class:`FinishWithTransaction` ends the core's deferred
-finish with that transaction: committed after a successful commit (the
-temporary data may go only then), aborted otherwise, so that Zope's retry
-after a ConflictError, or the client's, finishes it again. :func:`take_turn`
-lets finishes into one folder run one after the other.
+that completed it. :class:`FinishWithTransaction` ends the core's
+:class:`~.core.finish.Finish` with that transaction: committed after a
+successful commit (the temporary data may go only then), aborted otherwise,
+so that Zope's retry after a ConflictError, or the client's, finishes it
+again. :func:`take_turn` lets finishes into one folder run one after the
+other.
 """
 
 from __future__ import annotations
 
 from collective.tusupload.core.errors import HookRefused
 from collective.tusupload.core.errors import TusError
-from collective.tusupload.core.finishing import Finishing
+from collective.tusupload.core.finish import Finish
 from collective.tusupload.core.locks import Lease
 from collective.tusupload.core.locks import Locker
-from collective.tusupload.core.removal import remove_upload
 from collective.tusupload.faults import fault_point
 from plone.uuid.interfaces import IUUID
 
@@ -96,12 +96,12 @@ class FinishWithTransaction:
 
     def __init__(
         self,
-        finishing: Finishing,
+        finish: Finish,
         *,
         turn: Lease | None = None,
         discard_on_failure: bool = False,
     ) -> None:
-        self.finishing = finishing
+        self.finish = finish
         self.turn = turn
         self.discard_on_failure = discard_on_failure
         self.content: dict | None = None
@@ -113,7 +113,7 @@ class FinishWithTransaction:
         try:
             if success and self.content is not None:
                 fault_point("finish-after-commit")
-                self.finishing.commit(self.content)
+                self.finish.commit(self.content)
             else:
                 self._failed()
         finally:
@@ -126,15 +126,9 @@ class FinishWithTransaction:
             self._end_turn()
 
     def _failed(self) -> None:
-        self.finishing.abort()
-        if self.discard_on_failure:
-            # The partials stay: the retried POST concatenates them again.
-            remove_upload(
-                self.finishing.store,
-                self.finishing.locker,
-                self.finishing.upload_id,
-                with_partials=False,
-            )
+        # Removed for a POST; a final upload's partials stay: the retried
+        # POST concatenates them again.
+        self.finish.abort(remove=self.discard_on_failure)
 
     def _end_turn(self) -> None:
         if self.turn is not None:
