@@ -26,8 +26,8 @@ from collective.tusupload.core.disk import directory_problem
 from collective.tusupload.core.disk import format_size
 from collective.tusupload.core.errors import HookRefused
 from collective.tusupload.core.errors import TusError
+from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.store import Store
-from collective.tusupload.core.store import UploadInfo
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from ZODB.interfaces import IBlobStorage
@@ -57,7 +57,7 @@ def check_before_create(
     store: Store,
     context,
     info: UploadInfo,
-    settings: UploadSettings | None = None,
+    settings: UploadSettings,
     now: float | None = None,
 ) -> None:
     """Run every check for a new upload of ``info.principal`` into ``context``.
@@ -66,13 +66,9 @@ def check_before_create(
     :param context: the folder or item the upload is for (its database is
         where the content will be stored).
     :param info: the new upload (its length and principal are used).
-    :param settings: the upload settings; read from the registry if omitted.
+    :param settings: the site's upload settings (read once per request).
     :raises HookRefused: 503 for a misconfigured site, 413 over a limit.
     """
-    if settings is None:
-        from collective.tusupload.settings import get_settings
-
-        settings = get_settings()
     storage = database_storage(context)
     if storage is not None:
         check_blob_storage(storage)

@@ -17,18 +17,10 @@ from collective.tusupload.core.finish import Finish
 from collective.tusupload.core.locks import Lease
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.faults import fault_point
-from plone.uuid.interfaces import IUUID
+from collective.tusupload.record import context_key
 
 import hashlib
 import transaction
-
-
-def context_key(context) -> str:
-    """What binds an upload to its folder or item: the UID, else the path."""
-    uid = IUUID(context, None)
-    if uid:
-        return uid
-    return "/".join(context.getPhysicalPath())
 
 
 #: Seconds a finish waits for its turn in a busy folder before 503.

@@ -1,11 +1,12 @@
 """A resumable upload request against a Plone folder or item.
 
 A REST service (:mod:`.restapi.services.tus_upload`) calls :func:`handle`
-with its context and request. The request becomes the core's request (the
-Zope adapter), carrying the Plone side (:class:`~.policy.PloneContext`) for
-the hooks; the site's handler (:mod:`.backend`) answers it in the protocol
-the client speaks, tus 1.0 or the IETF draft; errors get plone.restapi's
-JSON body (the IETF draft's ``application/problem+json`` stays as it is).
+with its context and request. The site's settings are read once; the
+request becomes the core's request (the Zope adapter), carrying the Plone
+side (:class:`~.policy.PloneRequest`, with those settings) for the hooks;
+the site's handler (:mod:`.backend`) answers it in the protocol the client
+speaks, tus 1.0 or the IETF draft; errors get plone.restapi's JSON body (the
+IETF draft's ``application/problem+json`` stays as it is).
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from collective.tusupload.backend import site_handler
 from collective.tusupload.core.errors import ServiceUnavailable
 from collective.tusupload.core.request import TusResponse
 from collective.tusupload.core.tus.handler import TUS_VERSION
-from collective.tusupload.policy import MODE_CREATE
-from collective.tusupload.policy import MODE_REPLACE
-from collective.tusupload.policy import PloneContext
+from collective.tusupload.interfaces import ENDPOINT
+from collective.tusupload.policy import PloneRequest
 from collective.tusupload.settings import get_settings
 
 import json
@@ -25,12 +25,6 @@ import logging
 
 
 logger = logging.getLogger("collective.tusupload")
-
-
-__all__ = ["ENDPOINT", "MODE_CREATE", "MODE_REPLACE", "REPLACE_ENDPOINT", "handle"]
-
-ENDPOINT = "@tus-upload"
-REPLACE_ENDPOINT = "@tus-replace"
 
 
 def client_urls(request, context, *, endpoint: str, upload_id: str | None):
@@ -55,7 +49,8 @@ def client_urls(request, context, *, endpoint: str, upload_id: str | None):
 def handle(context, request, *, mode: str, endpoint: str, upload_id: str | None):
     """Run one upload request against ``context`` and fill in ``request.response``.
 
-    :param mode: MODE_CREATE (``@tus-upload`` on a folder) or MODE_REPLACE.
+    :param mode: :data:`~.record.MODE_CREATE` (``@tus-upload`` on a folder)
+        or :data:`~.record.MODE_REPLACE`.
     :param endpoint: the URL segment the client called (for the base URL).
     :param upload_id: the segment after the endpoint, if any.
     :returns: the reply body (bytes).
@@ -63,13 +58,17 @@ def handle(context, request, *, mode: str, endpoint: str, upload_id: str | None)
     context_url, endpoint_url = client_urls(
         request, context, endpoint=endpoint, upload_id=upload_id
     )
-    plone = PloneContext(
-        context=context, request=request, mode=mode, context_url=context_url
+    settings = get_settings()
+    plone = PloneRequest(
+        target=context,
+        zope_request=request,
+        mode=mode,
+        target_url=context_url,
+        settings=settings,
     )
     adapter = Zope2RequestAdapter(request, base_url=endpoint_url, upload_id=upload_id)
     upload_request = adapter.tus_request(context=plone)
     try:
-        settings = get_settings()
         handler = site_handler(settings)
     except ServiceUnavailable as error:  # the upload directory is unusable
         tus_response = TusResponse(

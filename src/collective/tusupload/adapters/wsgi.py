@@ -39,6 +39,7 @@ from collective.tusupload.adapters.common import parse_int
 from collective.tusupload.adapters.completion import Completion
 from collective.tusupload.adapters.completion import NoteCompletion
 from collective.tusupload.core.compose import file_backend
+from collective.tusupload.core.filestore.store import DEFAULT_FSYNC
 from collective.tusupload.core.finish import Finish
 from collective.tusupload.core.protocol import Handler
 from collective.tusupload.core.request import TusResponse
@@ -76,9 +77,7 @@ class Filter:
     :param cleanup_interval: seconds between sweeps of expired uploads, run
         from a creation request (``0`` disables).
     :param fsync: flush every chunk to stable storage before acknowledging
-        it. Off by default: a killed server process loses nothing either
-        way, and after a power loss the store reports only the bytes that
-        reached the disk, so clients resume from there.
+        it (default: :data:`~..core.filestore.store.DEFAULT_FSYNC`, off).
     :param handler_options: further keyword arguments for
         :class:`~collective.tusupload.core.protocol.Handler`.
     """
@@ -95,7 +94,7 @@ class Filter:
         max_size: int | None = None,
         keep_finished: bool = False,
         cleanup_interval: float = 3600,
-        fsync: bool = False,
+        fsync: bool = DEFAULT_FSYNC,
         handler_options: dict[str, Any] | None = None,
     ) -> None:
         if not tmp_file_dir:
@@ -109,7 +108,9 @@ class Filter:
         self.max_size = parse_int(max_size)
         self.keep_finished = parse_bool(keep_finished)
         self.cleanup_interval = parse_float(cleanup_interval, 0.0)
-        backend = file_backend(self.tmp_file_dir, fsync=parse_bool(fsync))
+        backend = file_backend(
+            self.tmp_file_dir, fsync=parse_bool(fsync, DEFAULT_FSYNC)
+        )
         self.store = backend.store
         self.locker = backend.locker
         options = {

@@ -39,6 +39,7 @@ from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.removal import REMOVE_TIMEOUT
 from collective.tusupload.core.removal import remove_upload
 from collective.tusupload.core.request import TusRequest
+from collective.tusupload.core.sizes import BLOCK_SIZE
 from collective.tusupload.core.store import Store
 from collective.tusupload.core.transfer import Body
 from collective.tusupload.core.transfer import ExpectedDigest
@@ -72,7 +73,7 @@ class Engine:
         max_size: int | None = None,
         expiry: float | None = 86400.0,
         clock: Callable[[], float] = time.time,
-        block_size: int = 1 << 20,
+        block_size: int = BLOCK_SIZE,
         lock_timeout: float = 0.5,
         allow_anonymous: bool = False,
     ) -> None:

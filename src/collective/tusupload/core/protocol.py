@@ -25,6 +25,7 @@ from collective.tusupload.core.ietf.versions import INTEROP_HEADER
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
+from collective.tusupload.core.sizes import BLOCK_SIZE
 from collective.tusupload.core.store import Store
 from collective.tusupload.core.tus.checksum import SUPPORTED_ALGORITHMS
 from collective.tusupload.core.tus.handler import TusHandler
@@ -63,7 +64,7 @@ class Handler:
         hooks: Hooks | None = None,
         locker: Locker | None = None,
         checksum_algorithms: tuple[str, ...] = SUPPORTED_ALGORITHMS,
-        block_size: int = 1 << 20,
+        block_size: int = BLOCK_SIZE,
         clock: Callable[[], float] = time.time,
         allow_anonymous: bool = False,
         lock_timeout: float = 0.5,

@@ -30,6 +30,7 @@ from collective.tusupload.core.ids import check_upload_id
 from collective.tusupload.core.ids import is_valid_upload_id
 from collective.tusupload.core.ids import new_upload_id
 from collective.tusupload.core.info import UploadInfo
+from collective.tusupload.core.sizes import BLOCK_SIZE
 from typing import BinaryIO
 
 import abc
@@ -43,9 +44,6 @@ __all__ = [
     "is_valid_upload_id",
     "new_upload_id",
 ]
-
-#: Block size of the generic copies (:meth:`Store.append_region`, concatenation).
-REGION_BLOCK = 1 << 20
 
 
 class Store(abc.ABC):
@@ -131,7 +129,7 @@ class Store(abc.ABC):
             done = 0
             while done < count:
                 block = os.pread(
-                    source_fd, min(REGION_BLOCK, count - done), source_offset + done
+                    source_fd, min(BLOCK_SIZE, count - done), source_offset + done
                 )
                 if not block:
                     return
@@ -155,7 +153,7 @@ class Store(abc.ABC):
                 remaining = partial.length or 0
                 with self.open_data(partial.id) as data:
                     while remaining > 0:
-                        block = data.read(min(REGION_BLOCK, remaining))
+                        block = data.read(min(BLOCK_SIZE, remaining))
                         if not block:
                             return
                         remaining -= len(block)

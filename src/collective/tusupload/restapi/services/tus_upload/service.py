@@ -6,11 +6,11 @@ headers, status and the (small) body come from its reply. The URL segment
 after the endpoint is the upload id.
 """
 
-from collective.tusupload.uploads import ENDPOINT
+from collective.tusupload.interfaces import ENDPOINT
+from collective.tusupload.interfaces import REPLACE_ENDPOINT
+from collective.tusupload.record import MODE_CREATE
+from collective.tusupload.record import MODE_REPLACE
 from collective.tusupload.uploads import handle
-from collective.tusupload.uploads import MODE_CREATE
-from collective.tusupload.uploads import MODE_REPLACE
-from collective.tusupload.uploads import REPLACE_ENDPOINT
 from plone.restapi.services import Service
 from zope.interface import implementer
 from zope.publisher.interfaces import IPublishTraverse
