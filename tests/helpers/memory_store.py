@@ -1,19 +1,24 @@
-"""A store that keeps uploads in a dict: the smallest complete Store.
+"""Stores that keep uploads in a dict: the smallest complete stores.
 
-It implements only the required methods, so every optional ability
-(append_region, concatenate, local_path, the cleanup questions) runs its
-generic default; docs/core.rst points here as the example of a new store.
+:class:`BareMemoryStore` implements only :class:`Store`: no protocol
+extension, the generic ``append_region`` and ``local_path``, nothing left
+over for the cleanup. :class:`MemoryStore` also allows termination,
+concatenation (with the generic join) and deferred lengths;
+docs/core.rst points here as the example of a new store.
 """
 
 from collective.tusupload.core import errors
 from collective.tusupload.core.info import UploadInfo
+from collective.tusupload.core.store import Concatenation
+from collective.tusupload.core.store import DeferredLength
 from collective.tusupload.core.store import Store
+from collective.tusupload.core.store import Termination
 
 import copy
 import io
 
 
-class MemoryStore(Store):
+class BareMemoryStore(Store):
     def __init__(self):
         self.infos: dict[str, UploadInfo] = {}
         self.data: dict[str, bytearray] = {}
@@ -59,3 +64,7 @@ class MemoryStore(Store):
 
     def list_ids(self):
         return sorted(self.infos)
+
+
+class MemoryStore(BareMemoryStore, Termination, Concatenation, DeferredLength):
+    """:class:`BareMemoryStore` with every protocol extension."""

@@ -27,6 +27,7 @@ from collective.tusupload.core.disk import format_size
 from collective.tusupload.core.errors import HookRefused
 from collective.tusupload.core.errors import TusError
 from collective.tusupload.core.info import UploadInfo
+from collective.tusupload.core.store import Leftovers
 from collective.tusupload.core.store import Store
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -180,8 +181,9 @@ def pending_usage(store: Store, principal: str | None, *, now: float) -> Pending
     """
     uploads = size = 0
     expiries = []
+    can_tell = isinstance(store, Leftovers)
     for upload_id in store.list_ids():
-        if not store.has_data(upload_id):
+        if can_tell and not store.has_data(upload_id):
             # A finished upload's record (its data became the content): a
             # look at the directory instead of reading and parsing the record.
             continue

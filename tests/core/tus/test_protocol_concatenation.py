@@ -2,6 +2,7 @@
 
 from collective.tusupload.core import Handler
 from collective.tusupload.core import Hooks
+from helpers.memory_store import BareMemoryStore
 
 import pytest
 
@@ -200,12 +201,7 @@ def test_unfinished_final_with_deferred_partial_has_no_length_yet(client, store)
 
 
 def test_concatenation_not_supported_by_store_is_400(tmp_path, client_for):
-    from collective.tusupload.core import FileStore
-
-    class NoConcatStore(FileStore):
-        supports_concatenation = False
-
-    client = client_for(Handler(NoConcatStore(tmp_path)))
+    client = client_for(Handler(BareMemoryStore()))
     response = client.request(
         "POST", headers={"Upload-Concat": "partial", "Upload-Length": "1"}
     )

@@ -1,8 +1,8 @@
 """Core protocol: versions, OPTIONS, HEAD, method override, ownership, expiry."""
 
-from collective.tusupload.core import FileStore
 from collective.tusupload.core import Handler
 from collective.tusupload.core import TusRequest
+from helpers.memory_store import BareMemoryStore
 
 import pytest
 
@@ -41,20 +41,12 @@ def test_options_advertises_max_size_only_when_configured(client, make_client):
 
 
 def test_extensions_follow_store_capabilities(tmp_path):
-    class PlainStore(FileStore):
-        supports_termination = False
-        supports_concatenation = False
-        supports_defer_length = False
-
-    handler = Handler(PlainStore(tmp_path), expiry=None, checksum_algorithms=())
+    handler = Handler(BareMemoryStore(), expiry=None, checksum_algorithms=())
     assert handler.tus.extensions == ["creation", "creation-with-upload"]
 
 
 def test_store_without_termination_refuses_delete(tmp_path, client_for):
-    class NoDeleteStore(FileStore):
-        supports_termination = False
-
-    client = client_for(Handler(NoDeleteStore(tmp_path)))
+    client = client_for(Handler(BareMemoryStore()))
     upload_id = client.create(3)
     assert client.request("DELETE", upload_id).status == 405
 

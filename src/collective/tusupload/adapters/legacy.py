@@ -24,7 +24,7 @@ from collective.tusupload.adapters.common import parse_float
 from collective.tusupload.adapters.common import parse_int
 from collective.tusupload.adapters.completion import Completion
 from collective.tusupload.adapters.completion import NoteCompletion
-from collective.tusupload.core.filestore import FileStore
+from collective.tusupload.core.filestore.store import FileStore
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.protocol import Handler
 from collective.tusupload.core.request import TusResponse

@@ -10,8 +10,8 @@ ids, info, request; store and locks (interfaces), transfer; the file store
 
 from collective.tusupload.core.errors import HookRefused
 from collective.tusupload.core.errors import TusError
-from collective.tusupload.core.filestore import FileLocker
-from collective.tusupload.core.filestore import FileStore
+from collective.tusupload.core.filestore.locker import FileLocker
+from collective.tusupload.core.filestore.store import FileStore
 from collective.tusupload.core.hooks import Hooks
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.locks import Locker

@@ -9,9 +9,9 @@ store shared between processes needs a locker shared as widely).
 
 from __future__ import annotations
 
-from collective.tusupload.core.filestore import FileLocker
-from collective.tusupload.core.filestore import FileStore
+from collective.tusupload.core.filestore.locker import FileLocker
 from collective.tusupload.core.filestore.store import DEFAULT_FSYNC
+from collective.tusupload.core.filestore.store import FileStore
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.locks import MemoryLocker
 from collective.tusupload.core.store import Store

@@ -41,6 +41,7 @@ from collective.tusupload.core.removal import remove_upload
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.sizes import BLOCK_SIZE
 from collective.tusupload.core.store import Store
+from collective.tusupload.core.store import Termination
 from collective.tusupload.core.transfer import Body
 from collective.tusupload.core.transfer import ExpectedDigest
 
@@ -361,7 +362,7 @@ class Engine:
 
     def terminate(self, request: TusRequest, upload_id: str) -> None:
         """A client cancels its upload: the host may refuse, then it is removed."""
-        if not self.store.supports_termination:
+        if not isinstance(self.store, Termination):
             raise errors.MethodNotAllowed("termination is not supported")
         with self.locked(upload_id) as lease:
             info = self.load(request, upload_id)

@@ -48,6 +48,7 @@ from collective.tusupload.core.locks import Lease
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.removal import remove_upload
 from collective.tusupload.core.request import TusRequest
+from collective.tusupload.core.store import Concatenation
 from collective.tusupload.core.store import Store
 from dataclasses import replace
 from typing import Any
@@ -342,6 +343,8 @@ class Finisher:
         if not all(partial.is_complete for partial in partials):
             return final
         length = total_length(partials)
+        if not isinstance(self.store, Concatenation):
+            raise errors.BadRequest("concatenation is not supported")
         written = self.store.concatenate(final.id, partials)
         if written != length:
             self.store.truncate(final.id, 0)

@@ -5,9 +5,3 @@ directory but not their files: ``<id>.data`` and ``<id>.info`` are the
 store's, ``<id>.lock`` the locker's. :mod:`..sweep` cleans such a directory on
 a schedule that several processes share.
 """
-
-from collective.tusupload.core.filestore.locker import FileLocker
-from collective.tusupload.core.filestore.store import FileStore
-
-
-__all__ = ["FileLocker", "FileStore"]

@@ -83,5 +83,3 @@ VERSIONS: dict[int, Interop] = {
     7: Interop(7),
     8: Interop(8, limit_everywhere=True),
 }
-
-NEWEST = max(VERSIONS)

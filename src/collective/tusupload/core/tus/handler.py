@@ -21,6 +21,9 @@ from collective.tusupload.core.metadata import format_metadata
 from collective.tusupload.core.metadata import parse_metadata
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
+from collective.tusupload.core.store import Concatenation
+from collective.tusupload.core.store import DeferredLength
+from collective.tusupload.core.store import Termination
 from collective.tusupload.core.transfer import Body
 from collective.tusupload.core.transfer import ExpectedDigest
 from collective.tusupload.core.tus.checksum import parse_checksum
@@ -101,15 +104,15 @@ class TusHandler:
         """What ``Tus-Extension`` advertises: what the store and settings allow."""
         store = self.engine.store
         names = ["creation", "creation-with-upload"]
-        if store.supports_defer_length:
+        if isinstance(store, DeferredLength):
             names.append("creation-defer-length")
         if self.engine.expiry is not None:
             names.append("expiration")
         if self.checksum_algorithms:
             names.append("checksum")
-        if store.supports_termination:
+        if isinstance(store, Termination):
             names.append("termination")
-        if store.supports_concatenation:
+        if isinstance(store, Concatenation):
             names += ["concatenation", "concatenation-unfinished"]
         return names
 
@@ -181,7 +184,7 @@ class TusHandler:
         partial_ids, is_partial = parse_concat(
             request.header("Upload-Concat"),
             request,
-            supported=engine.store.supports_concatenation,
+            supported=isinstance(engine.store, Concatenation),
         )
         metadata = parse_metadata(request.header("Upload-Metadata"))
         content_length = wire.content_length(request)
@@ -268,7 +271,7 @@ class TusHandler:
         length = wire.parse_decimal(request.header("Upload-Length"), "Upload-Length")
         defer = request.header("Upload-Defer-Length")
         if defer is not None and (
-            defer != "1" or not self.engine.store.supports_defer_length
+            defer != "1" or not isinstance(self.engine.store, DeferredLength)
         ):
             raise errors.BadRequest("Upload-Defer-Length must be 1")
         if (length is None) == (defer is None):
