@@ -87,3 +87,56 @@ class Client:
 
     def head(self, upload_id, **kwargs) -> TusResponse:
         return self.request("HEAD", upload_id, **kwargs)
+
+
+class IetfClient:
+    """Speaks one interop version of the IETF draft through a :class:`Client`.
+
+    :param version: the ``Upload-Draft-Interop-Version`` it sends.
+    """
+
+    def __init__(self, client: Client, version: int) -> None:
+        self.client = client
+        self.version = version
+
+    @property
+    def complete_field(self) -> str:
+        return "Upload-Incomplete" if self.version == 3 else "Upload-Complete"
+
+    def completion(self, done: bool) -> dict[str, str]:
+        """The completion field saying ``done`` in this version's words."""
+        value = (not done) if self.version == 3 else done
+        return {self.complete_field: "?1" if value else "?0"}
+
+    def says_complete(self, response: TusResponse) -> bool:
+        value = response.headers[self.complete_field] == "?1"
+        return (not value) if self.version == 3 else value
+
+    def request(self, method, upload_id=None, body=None, headers=None, **kwargs):
+        all_headers = {"Upload-Draft-Interop-Version": str(self.version)}
+        all_headers.update(headers or {})
+        return self.client.request(
+            method,
+            upload_id,
+            body=body,
+            headers=all_headers,
+            tus_version=None,
+            **kwargs,
+        )
+
+    def create(self, body=b"", *, done=False, headers=None) -> TusResponse:
+        return self.request(
+            "POST", body=body, headers={**self.completion(done), **(headers or {})}
+        )
+
+    def append(self, upload_id, offset, body=b"", *, done=False, headers=None):
+        all_headers = {**self.completion(done), "Upload-Offset": str(offset)}
+        if self.version >= 6:
+            all_headers["Content-Type"] = "application/partial-upload"
+        all_headers.update(headers or {})
+        return self.request("PATCH", upload_id, body=body, headers=all_headers)
+
+
+def upload_id_in(response: TusResponse) -> str:
+    """The upload id at the end of a reply's ``Location``."""
+    return response.headers["Location"].rsplit("/", 1)[1]

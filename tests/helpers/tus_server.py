@@ -30,6 +30,8 @@ class ServerProcess:
         the app's summaries of finished uploads to ``<directory>/received``.
     :param throttle: seconds to sleep per 64 KiB of request body read by the
         app, so that a PATCH stays in flight long enough to be interrupted.
+    :param environment: extra environment variables of the process (e.g.
+        ``TUSUPLOAD_FAULT``).
     """
 
     def __init__(
@@ -41,6 +43,7 @@ class ServerProcess:
         threads: int = 8,
         keep_finished: bool = False,
         extra_arguments: tuple[str, ...] = (),
+        environment: dict[str, str] | None = None,
     ) -> None:
         self.directory = directory
         self.upload_dir = os.path.join(directory, "uploads")
@@ -50,6 +53,9 @@ class ServerProcess:
         self.threads = threads
         self.keep_finished = keep_finished
         self.extra_arguments = tuple(extra_arguments)
+        #: Extra environment variables of the server process (changeable
+        #: between restarts).
+        self.environment = dict(environment or {})
         self.process: subprocess.Popen | None = None
         self.log_path = os.path.join(directory, "server.log")
         os.makedirs(directory, exist_ok=True)
@@ -63,7 +69,7 @@ class ServerProcess:
         return f"{self.base_url}/files"
 
     def start(self, timeout: float = 15.0) -> ServerProcess:
-        env = dict(os.environ)
+        env = {**os.environ, **self.environment}
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [SRC, TESTS, env.get("PYTHONPATH")])
         )

@@ -135,3 +135,37 @@ def test_ietf_errors_stay_problem_details(site, endpoint):
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.json()["expected-offset"] == 3
     assert response.json()["provided-offset"] == 9
+
+
+# -- the editors' text of July 2026 (interop 8) ---------------------------------
+
+
+def test_interop_8_409_says_the_upload_is_incomplete(site, endpoint):
+    alice = IetfClient(endpoint, "alice")
+    url = alice.create(b"abc", **{"Upload-Complete": "?0"}).headers["Location"]
+    response = alice.append(url, 9, b"d", False)
+    assert response.status_code == 409
+    assert response.headers["Upload-Complete"] == "?0"
+    assert response.headers["Upload-Offset"] == "3"
+
+
+def test_interop_8_upload_limit_says_min_size(site, endpoint):
+    alice = IetfClient(endpoint, "alice")
+    options = alice.session.options(endpoint, timeout=30)
+    assert options.headers["Upload-Limit"].startswith("min-size=0, ")
+    url = alice.create(b"abc", **{"Upload-Complete": "?0"}).headers["Location"]
+    head = alice.session.head(url, timeout=30)
+    assert head.headers["Upload-Limit"].startswith("min-size=0, ")
+
+
+def test_interop_8_get_reads_the_offset_like_head(site, endpoint):
+    alice = IetfClient(endpoint, "alice")
+    url = alice.create(b"abc", **{"Upload-Complete": "?0"}).headers["Location"]
+    head = alice.session.head(url, timeout=30)
+    got = alice.session.get(url, timeout=30)
+    assert (got.status_code, got.content) == (204, b"")
+    for name in ("Upload-Offset", "Upload-Complete", "Cache-Control"):
+        assert got.headers[name] == head.headers[name]
+    # Without the draft's header a GET finds nothing, as before.
+    plain = requests.get(url, auth=("alice", PASSWORD), timeout=30)
+    assert plain.status_code == 404

@@ -34,6 +34,7 @@ from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
 from collective.tusupload.core.store import Store
+from collective.tusupload.core.wire import prefers_representation
 from collective.tusupload.faults import fault_point
 from collective.tusupload.record import context_key
 from collective.tusupload.record import MODE_CREATE
@@ -322,15 +323,6 @@ def content_record(obj, *, url: str, fieldname: str | None) -> dict:
         "uid": IUUID(obj, None),
         "summary": content_summary(obj, url=url, fieldname=fieldname),
     }
-
-
-def prefers_representation(request: TusRequest) -> bool:
-    """Whether the request says ``Prefer: return=representation`` (RFC 7240)."""
-    for preference in (request.header("Prefer") or "").split(","):
-        token = preference.split(";", 1)[0].replace(" ", "").lower()
-        if token in ("return=representation", 'return="representation"'):
-            return True
-    return False
 
 
 def _may(permission: str, context) -> bool:

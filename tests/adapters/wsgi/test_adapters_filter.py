@@ -4,6 +4,7 @@ from collective.tusupload.adapters.wsgi import Filter
 from collective.tusupload.adapters.wsgi import filter_app_factory
 from collective.tusupload.adapters.wsgi import filter_factory
 from helpers.paths import EXAMPLE_FILTER_INI
+from helpers.wsgi import call
 
 import json
 import os
@@ -14,6 +15,8 @@ webob = pytest.importorskip("webob")
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = {**TUS, "Content-Type": "application/offset+octet-stream"}
+#: Asks for the app's reply on the final PATCH (else it is a bodiless 204).
+PREFER = {"Prefer": "return=representation"}
 
 
 class RecordingApp:
@@ -53,15 +56,6 @@ def app():
 @pytest.fixture
 def tus_filter(app, tmp_path):
     return Filter(app, tmp_file_dir=str(tmp_path / "uploads"), upload_path="/files")
-
-
-def call(wsgi_app, path, method="GET", body=None, **headers):
-    request = webob.Request.blank(path, method=method, headers=headers)
-    if body is not None:
-        request.body = body
-    response = request.get_response(wsgi_app)
-    assert response.body is not None  # consume and close the reply, as a server does
-    return response
 
 
 def create(wsgi_app, length, **headers):
@@ -109,7 +103,13 @@ def test_finished_upload_is_handed_on_with_its_path(tus_filter, app, tmp_path):
     location = create(tus_filter, 10, **{"Upload-Metadata": "filename aGVsbG8udHh0"})
     call(tus_filter, location, "PATCH", b"hello", **OCTETS, **{"Upload-Offset": "0"})
     response = call(
-        tus_filter, location, "PATCH", b"world", **OCTETS, **{"Upload-Offset": "5"}
+        tus_filter,
+        location,
+        "PATCH",
+        b"world",
+        **OCTETS,
+        **PREFER,
+        **{"Upload-Offset": "5"},
     )
 
     assert response.status_int == 200  # the app's reply ...
@@ -191,7 +191,13 @@ def test_app_failure_leaves_the_last_chunk_retryable(tmp_path):
     assert head.headers["Upload-Offset"] == "0"
     failing.status = "200 OK"
     retry = call(
-        tus_filter, location, "PATCH", b"data", **OCTETS, **{"Upload-Offset": "0"}
+        tus_filter,
+        location,
+        "PATCH",
+        b"data",
+        **OCTETS,
+        **PREFER,
+        **{"Upload-Offset": "0"},
     )
     assert retry.status_int == 200
     assert len(failing.calls) == 2

@@ -423,3 +423,35 @@ def test_tus_and_ietf_clients_share_the_endpoint(server, data, tmp_path):
     while time.monotonic() < deadline and server.app_calls(tus_id) != 1:
         time.sleep(0.05)
     assert server.app_calls(tus_id) == 1
+
+
+# -- the editors' text of July 2026 (interop 8) ---------------------------------
+
+
+def test_interop_8_409_says_the_upload_is_incomplete(server):
+    client = Client(server, 8)
+    url = client.create(b"abc").headers["Location"]
+    response = client.append(url, 7, b"def")
+    assert response.status_code == 409
+    assert response.headers["Upload-Complete"] == "?0"
+
+
+def test_interop_8_always_sends_upload_limit_with_min_size(server):
+    client = Client(server, 8)
+    options = client.session.options(
+        server.endpoint, headers=client.headers(), timeout=30
+    )
+    assert limits(options)["min-size"] == 0
+    url = client.create(b"abc").headers["Location"]
+    assert limits(client.head(url))["min-size"] == 0
+
+
+def test_interop_8_get_reads_the_offset_like_head(server):
+    client = Client(server, 8)
+    url = client.create(b"abc").headers["Location"]
+    got = client.session.get(url, headers=client.headers(), timeout=30)
+    head = client.head(url)
+    assert (got.status_code, got.content) == (204, b"")
+    for name in ("Upload-Offset", "Upload-Complete", "Cache-Control"):
+        assert got.headers[name] == head.headers[name]
+    assert limits(got)["min-size"] == 0  # its max-age counts down

@@ -34,7 +34,9 @@ def test_js_ietf_aborted_and_resumed(node_modules, server, source, protocol):  #
     }
     aborted = last(run_driver({**options, "abortAfter": 5 * CHUNK}), "aborted")
     assert aborted["bytesAccepted"] == 5 * CHUNK
-    events = run_driver({**options, "uploadUrl": aborted["url"]})
+    # The app's reply comes back when asked for (Prefer: return=representation).
+    prefer = {"headers": {"Prefer": "return=representation"}}
+    events = run_driver({**options, **prefer, "uploadUrl": aborted["url"]})
     chunks = [event for event in events if event["event"] == "chunk"]
     assert chunks[0]["bytesAccepted"] == 6 * CHUNK  # resumed, not restarted
     success = last(events, "success")

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.clients
 MIB = 1024 * 1024
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = {**TUS, "Content-Type": "application/offset+octet-stream"}
+#: Asks for the app's reply on the final PATCH (else it is a bodiless 204).
+PREFER = {"Prefer": "return=representation"}
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ def test_concurrent_patches_to_one_upload_write_once(slow_server):
     with open(slow_server.data_path(url.rsplit("/", 1)[-1]), "rb") as data_file:
         assert data_file.read() == chunk  # written once, nothing appended twice
 
-    response = patch(url, 4 * MIB, payload[4 * MIB :])
+    response = patch(url, 4 * MIB, payload[4 * MIB :], **PREFER)
     assert response.status_code == 200  # handed on to the app
     assert response.json()["sha256"] == hashlib.sha256(payload).hexdigest()
 
@@ -118,7 +120,7 @@ def test_server_killed_mid_patch_then_upload_continues(slow_server):
             data_file.read(offset) == payload[:offset]
         )  # what HEAD reports is on disk
 
-    response = patch(url, offset, payload[offset:])
+    response = patch(url, offset, payload[offset:], **PREFER)
     assert response.status_code == 200
     assert response.json()["sha256"] == hashlib.sha256(payload).hexdigest()
     assert slow_server.received(upload_id)["size"] == len(payload)
@@ -168,7 +170,7 @@ def test_example_config_serves_with_one_command(tmp_path):
             base + "/files", headers={**TUS, "Upload-Length": "5"}, timeout=5
         ).headers["Location"]
         assert url.startswith(base + "/files/")
-        done = patch(url, 0, b"hello")
+        done = patch(url, 0, b"hello", **PREFER)
         assert done.status_code == 200
         assert done.json()["sha256"] == hashlib.sha256(b"hello").hexdigest()
     finally:

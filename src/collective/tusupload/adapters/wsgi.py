@@ -14,19 +14,27 @@ handed on to the wrapped application, as the original ``tus`` package did:
     whether the request body is the file (else it is the path)
 
 With ``send_file`` the request body *is* the file (``wsgi.input`` reads it and
-``CONTENT_LENGTH`` is its size); otherwise the body is the file's path. The
-reply carries the wrapped application's status and body plus the tus headers
-(``Upload-Offset``, ``Tus-Resumable``, ``Location`` ...), so tus clients see
-their upload succeed.
+``CONTENT_LENGTH`` is its size); otherwise the body is the file's path.
 
-The app gets each finished upload exactly once. The upload stays locked
-while the app works, and only once its reply is closed, and if it answered
-2xx, is the upload recorded finished: its data leaves ``tmp_file_dir``
-(unless ``keep_finished``) and a small record answers HEAD (offset = length)
-and a client's replay of its last chunk (204) until it expires. If the app
-failed, nothing is acknowledged: HEAD still reports the offset where the
-last chunk began, and the client's retry of that chunk hands the upload on
-again.
+The reply is the one tus asks for (see :func:`reply_to_client`): when the app
+answers 2xx, the client gets 204 for a PATCH (201 for a creation) with
+``Upload-Offset`` and the app's ``Location``/``Content-Location``, and the
+app's body only when it sent ``Prefer: return=representation``. An app's
+error goes back whole.
+
+The hand-off contract: **at least once, with the upload id as the
+idempotency key.** The upload stays locked while the app works, and only
+once its reply is closed, and if it answered 2xx, is the upload recorded
+finished: its data leaves ``tmp_file_dir`` (unless ``keep_finished``) and a
+small record answers HEAD (offset = length) and a client's replay of its
+last chunk (204) until it expires. If the app failed, nothing is
+acknowledged: HEAD still reports the offset where the last chunk began, and
+the client's retry of that chunk hands the upload on again. A filter can't
+know whether its app's work was committed: if the process dies after the
+app answered and before the record is written, the client may even have
+its reply, and the upload is handed on again when the client resumes. An
+app that must act once per upload keeps ``tus.upload_id`` with its result
+and answers a second hand-off of the same id as it did the first.
 """
 
 from __future__ import annotations
@@ -42,7 +50,11 @@ from collective.tusupload.core.compose import file_backend
 from collective.tusupload.core.filestore.store import DEFAULT_FSYNC
 from collective.tusupload.core.finish import Finish
 from collective.tusupload.core.protocol import Handler
+from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
+from collective.tusupload.core.wire import prefers_representation
+from collective.tusupload.faults import fault_point
+from http import HTTPStatus
 from typing import Any
 
 import io
@@ -56,6 +68,8 @@ logger = logging.getLogger("collective.tusupload")
 
 #: Reply headers of the core that describe its own (empty) body, not the app's.
 _BODY_HEADERS = {"content-length", "content-type"}
+#: Headers of the app's reply that say where its result is; kept in a 204.
+_WHERE_HEADERS = {"location", "content-location"}
 
 _NOT_OURS = object()
 
@@ -169,22 +183,28 @@ class Filter:
             self._maybe_cleanup()
         if completion.finish is None:
             return adapter.apply_response(tus_response)(environ, start_response)
-        return self.hand_on(environ, start_response, tus_response, completion.finish)
+        return self.hand_on(
+            environ, start_response, tus_request, tus_response, completion.finish
+        )
 
     def hand_on(
         self,
         environ: dict,
         start_response: Callable,
+        tus_request: TusRequest,
         tus_response: TusResponse,
         finish: Finish,
     ) -> Iterable[bytes]:
-        """Call the wrapped app for a finished upload; add tus headers to its reply.
+        """Call the wrapped app for a finished upload; answer as tus says.
 
         The finish is committed once the app's reply was closed with a 2xx
-        status, and aborted otherwise.
+        status, and aborted otherwise (see :func:`reply_to_client` for what
+        the client gets).
         """
         try:
-            return self._call_app(environ, start_response, tus_response, finish)
+            return self._call_app(
+                environ, start_response, tus_request, tus_response, finish
+            )
         except BaseException:
             finish.abort()
             raise
@@ -193,6 +213,7 @@ class Filter:
         self,
         environ: dict,
         start_response: Callable,
+        tus_request: TusRequest,
         tus_response: TusResponse,
         finish: Finish,
     ) -> Iterable[bytes]:
@@ -218,29 +239,24 @@ class Filter:
             downstream["CONTENT_LENGTH"] = str(len(body.getvalue()))
             downstream["CONTENT_TYPE"] = "text/plain; charset=utf-8"
         downstream["wsgi.input"] = body
-        tus_headers = [
-            (name, str(value))
-            for name, value in tus_response.headers.items()
-            if name.lower() not in _BODY_HEADERS
-        ]
-        tus_names = {name.lower() for name, _ in tus_headers}
-
+        representation = prefers_representation(tus_request)
         app_status: list[str] = []
+        body_goes: list[bool] = []
 
         def start_merged(status: str, headers: list, exc_info=None):
             app_status[:] = [status]
-            if tus_response.status == 201 and status.startswith("2"):
-                status = "201 Created"
-            merged = [
-                (name, value)
-                for name, value in headers
-                if name.lower() not in tus_names
-            ]
-            return start_response(status, merged + tus_headers, exc_info)
+            status, headers, with_body = reply_to_client(
+                status, headers, tus_response, representation=representation
+            )
+            body_goes[:] = [with_body]
+            return start_response(status, headers, exc_info)
 
         def finished() -> None:
             body.close()
             if app_status and app_status[0].startswith("2"):
+                # A crash right here hands the upload on again after a
+                # restart: at least once (see the module's docstring).
+                fault_point("filter-after-app")
                 finish.commit(keep_data=self.keep_finished)
             else:
                 finish.abort()  # the client may retry the last chunk
@@ -250,7 +266,9 @@ class Filter:
         except BaseException:
             body.close()
             raise
-        return _ClosingIterable(result, finished)
+        return _ClosingIterable(
+            result, finished, keep_body=lambda: not body_goes or body_goes[0]
+        )
 
     # -- housekeeping --------------------------------------------------
 
@@ -274,15 +292,75 @@ class Filter:
             self._cleanup_guard.release()
 
 
-class _ClosingIterable:
-    """Wrap a WSGI result so that ``on_close`` runs after the server closed it."""
+def reply_to_client(
+    app_status: str,
+    app_headers: list[tuple[str, str]],
+    tus_response: TusResponse,
+    *,
+    representation: bool,
+) -> tuple[str, list[tuple[str, str]], bool]:
+    """What the client gets when the app took an upload: status, headers, body?
 
-    def __init__(self, result: Iterable[bytes], on_close: Callable[[], None]) -> None:
+    tus 1.0: "The Server MUST acknowledge successful PATCH requests with the
+    204 No Content status. It MUST include the Upload-Offset header", and a
+    creation answers 201 with the upload's ``Location``. So when the app
+    answers 2xx, the client gets the core's reply (204 or 201 with the tus
+    headers) plus the app's ``Location`` and ``Content-Location`` where tus
+    sets none (as Plone's final PATCH: ``Location`` = the content), and no
+    body, unless it asked for one with ``Prefer: return=representation``
+    (RFC 7240): then the app's reply, with the tus headers,
+    ``Preference-Applied`` and 201 for a creation. An app that refused
+    (not 2xx) is answered whole, with the tus headers.
+
+    :returns: ``(status, headers, whether the app's body goes too)``.
+    """
+    tus_headers = [
+        (name, str(value))
+        for name, value in tus_response.headers.items()
+        if name.lower() not in _BODY_HEADERS
+    ]
+    tus_names = {name.lower() for name, _ in tus_headers}
+    kept = [
+        (name, value) for name, value in app_headers if name.lower() not in tus_names
+    ]
+    if not app_status.startswith("2"):
+        return app_status, kept + tus_headers, True
+    if representation:
+        status = _status_line(201) if tus_response.status == 201 else app_status
+        applied = [("Preference-Applied", "return=representation")]
+        return status, kept + tus_headers + applied, True
+    where = [(name, value) for name, value in kept if name.lower() in _WHERE_HEADERS]
+    if tus_response.status != 204:
+        where.append(("Content-Length", "0"))
+    return _status_line(tus_response.status), where + tus_headers, False
+
+
+def _status_line(status: int) -> str:
+    return f"{status} {HTTPStatus(status).phrase}"
+
+
+class _ClosingIterable:
+    """Wrap a WSGI result so that ``on_close`` runs after the server closed it.
+
+    :param keep_body: asked at each block: pass the app's body on, or read
+        and drop it (the reply is a bodiless 204 or 201).
+    """
+
+    def __init__(
+        self,
+        result: Iterable[bytes],
+        on_close: Callable[[], None],
+        *,
+        keep_body: Callable[[], bool] = lambda: True,
+    ) -> None:
         self._result = result
         self._on_close = on_close
+        self._keep_body = keep_body
 
     def __iter__(self):
-        return iter(self._result)
+        for block in self._result:
+            if self._keep_body():
+                yield block
 
     def close(self) -> None:
         try:

@@ -125,7 +125,7 @@ def decide_append(info: UploadInfo, offset: int, body_length: int | None) -> App
         return Append.REPLAY
     if offset == info.offset:
         raise errors.PastLength()
-    raise errors.OffsetMismatch(expected=info.offset, provided=offset)
+    raise errors.OffsetMismatch(expected=info.offset, provided=offset, complete=True)
 
 
 def _ends_the_upload(info: UploadInfo, offset: int, body_length: int | None) -> bool:

@@ -117,3 +117,16 @@ def finished_reply(
     if url:
         response.headers["Content-Location"] = str(url)
     return hooks.finished_reply(request, info, response)
+
+
+def prefers_representation(request: TusRequest) -> bool:
+    """Whether the request says ``Prefer: return=representation`` (RFC 7240).
+
+    A finished upload's reply then carries what the host made of it (its
+    JSON) instead of nothing.
+    """
+    for preference in (request.header("Prefer") or "").split(","):
+        token = preference.split(";", 1)[0].replace(" ", "").lower()
+        if token in ("return=representation", 'return="representation"'):
+            return True
+    return False

@@ -61,9 +61,11 @@ class IetfHandler:
                 "PATCH": self._patch,
                 "DELETE": self._delete,
             }
+            if interop.offset_by_get:
+                verbs["GET"] = self._head
             verb = verbs.get(request.verb)
             if verb is None:
-                raise errors.MethodNotAllowed(headers={"Allow": ", ".join(wire.VERBS)})
+                raise errors.MethodNotAllowed(headers={"Allow": ", ".join(verbs)})
             return verb(request, interop)
         except errors.TusError as error:
             response = problem_response(error)
@@ -71,6 +73,10 @@ class IetfHandler:
                 interop is None or interop.upload_limit
             ):
                 self._add_limit(response.headers, interop, None)
+            if isinstance(error, errors.OffsetMismatch) and (
+                interop is not None and interop.state_on_conflict
+            ):
+                self._add_completion(response.headers, interop, error.complete)
             if error.upload_id is not None:
                 response.headers.setdefault(
                     "Location", wire.location(request, error.upload_id)
@@ -80,13 +86,20 @@ class IetfHandler:
     # -- verbs ----------------------------------------------------------------
 
     def _options(self, request: TusRequest, interop: Interop) -> TusResponse:
-        headers = {"Accept-Patch": wire.PARTIAL_UPLOAD, "Allow": ", ".join(wire.VERBS)}
+        allowed = wire.VERBS + (("GET",) if interop.offset_by_get else ())
+        headers = {"Accept-Patch": wire.PARTIAL_UPLOAD, "Allow": ", ".join(allowed)}
         if interop.upload_limit:
             self._add_limit(headers, interop, None)
         return TusResponse(status=204, headers=headers)
 
     def _head(self, request: TusRequest, interop: Interop) -> TusResponse:
-        """Offset, completeness, length and limits; changes nothing."""
+        """Offset, completeness, length and limits; changes nothing.
+
+        "A successful response to a HEAD request against an upload resource
+        MUST include the offset in the Upload-Offset header field [and] the
+        completeness state in the Upload-Complete header field". Where the
+        version says so, a GET is answered the same way, without a body.
+        """
         info = self.engine.retrieve_offset(request, wire.upload_id_of(request))
         headers = {"Cache-Control": "no-store"}
         self._add_state(headers, interop, info)
@@ -211,13 +224,18 @@ class IetfHandler:
 
     def _add_state(self, headers: dict[str, str], interop: Interop, info: UploadInfo):
         """``Upload-Offset``, the completion field and ``Upload-Length``."""
-        done = info.finished
         headers["Upload-Offset"] = str(info.offset)
+        self._add_completion(headers, interop, info.finished)
+        if interop.upload_length and info.length is not None:
+            headers["Upload-Length"] = str(info.length)
+
+    @staticmethod
+    def _add_completion(headers: dict[str, str], interop: Interop, done: bool):
+        """The completion field: whether the upload is complete, as the
+        version words it."""
         headers[interop.complete_field] = format_boolean(
             not done if interop.inverted else done
         )
-        if interop.upload_length and info.length is not None:
-            headers["Upload-Length"] = str(info.length)
 
     def _add_limit(
         self,
@@ -225,8 +243,14 @@ class IetfHandler:
         interop: Interop | None,
         info: UploadInfo | None,
     ) -> None:
-        """``Upload-Limit``: max-size, max-append-size and the remaining age."""
+        """``Upload-Limit``: max-size, max-append-size and the remaining age.
+
+        In a version that always sends it, ``min-size=0`` comes first: this
+        server takes uploads of any size down to none.
+        """
         limits: dict[str, int] = {}
+        if interop is not None and interop.limit_always:
+            limits["min-size"] = 0
         engine = self.engine
         if engine.max_size is not None:
             limits["max-size"] = engine.max_size

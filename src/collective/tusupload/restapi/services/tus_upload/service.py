@@ -1,11 +1,13 @@
 """The upload services: every verb on ``@tus-upload`` and ``@tus-replace``.
 
 One class answers OPTIONS, HEAD, POST, PATCH and DELETE, in tus 1.0 or the
-IETF draft: :func:`collective.tusupload.uploads.handle` does the work, and
-headers, status and the (small) body come from its reply. The URL segment
-after the endpoint is the upload id.
+IETF draft, and GET, which only the draft's interop 8 answers:
+:func:`collective.tusupload.uploads.handle` does the work, and headers,
+status and the (small) body come from its reply. The URL segment after the
+endpoint is the upload id.
 """
 
+from collective.tusupload.core.ietf.versions import INTEROP_HEADER
 from collective.tusupload.interfaces import ENDPOINT
 from collective.tusupload.interfaces import REPLACE_ENDPOINT
 from collective.tusupload.record import MODE_CREATE
@@ -36,6 +38,9 @@ class UploadService(Service):
 
     def render(self):
         self.check_permission()
+        if self.request.method == "GET" and not self.request.getHeader(INTEROP_HEADER):
+            # Only the IETF draft reads an upload's offset with GET.
+            raise NotFound(self, self.upload_id or self.endpoint, self.request)
         return handle(
             self.context,
             self.request,
