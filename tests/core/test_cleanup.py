@@ -3,7 +3,7 @@
 from collective.tusupload.core.cleanup import cleanup
 from collective.tusupload.core.sweep import last_sweep
 from collective.tusupload.core.sweep import sweep
-from collective.tusupload.core.tus.handler import http_date
+from collective.tusupload.core.tus.layer import http_date
 
 import fcntl
 import io

@@ -15,7 +15,7 @@ from collective.tusupload.adapters.zope import Zope2RequestAdapter
 from collective.tusupload.backend import site_handler
 from collective.tusupload.core.errors import ServiceUnavailable
 from collective.tusupload.core.request import TusResponse
-from collective.tusupload.core.tus.handler import TUS_VERSION
+from collective.tusupload.core.tus.layer import TUS_VERSION
 from collective.tusupload.interfaces import ENDPOINT
 from collective.tusupload.policy import PloneRequest
 from collective.tusupload.settings import get_settings

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from collective.tusupload.core.compose import compose
 from collective.tusupload.core.engine import Engine
 from collective.tusupload.core.hooks import Hooks
-from collective.tusupload.core.ietf.handler import IetfHandler
+from collective.tusupload.core.ietf.layer import IetfLayer
 from collective.tusupload.core.ietf.versions import INTEROP_HEADER
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.request import TusRequest
@@ -28,7 +28,7 @@ from collective.tusupload.core.request import TusResponse
 from collective.tusupload.core.sizes import BLOCK_SIZE
 from collective.tusupload.core.store import Store
 from collective.tusupload.core.tus.checksum import SUPPORTED_ALGORITHMS
-from collective.tusupload.core.tus.handler import TusHandler
+from collective.tusupload.core.tus.layer import TusLayer
 
 import time
 
@@ -84,8 +84,8 @@ class Handler:
             lock_timeout=lock_timeout,
             allow_anonymous=allow_anonymous,
         )
-        self.tus = TusHandler(self.engine, checksum_algorithms=checksum_algorithms)
-        self.ietf = IetfHandler(self.engine, max_append_size=max_append_size)
+        self.tus = TusLayer(self.engine, checksum_algorithms=checksum_algorithms)
+        self.ietf = IetfLayer(self.engine, max_append_size=max_append_size)
 
     def handle(self, request: TusRequest) -> TusResponse:
         """Answer ``request`` in the protocol it speaks."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from collective.tusupload.core import errors
+from collective.tusupload.core.info import State
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.regions import body_region
 from collective.tusupload.core.store import Store
@@ -232,13 +233,12 @@ def body_of_retry(
     Zope re-runs a request after a ConflictError with the same body
     stream. A server that streams bodies (gunicorn) has nothing left to
     read then, but the first attempt stored the whole last chunk before
-    its finish was aborted (the upload is ``finishing``). Only in that
-    case (finishing, this request ends the upload, and its body has no
+    its finish was aborted (the upload is ``FINISHING``). Only in that
+    case (FINISHING, this request ends the upload, and its body has no
     byte to give) are the stored bytes finished again.
     """
     if not (
-        info.finishing
-        and not info.finished
+        info.state is State.FINISHING
         and info.length is not None
         and body.length
         and offset + body.length == info.length

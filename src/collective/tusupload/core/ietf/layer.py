@@ -1,7 +1,7 @@
 """The IETF draft's wire layer: its fields in, engine calls, its replies out.
 
 A request is the draft's when it carries ``Upload-Draft-Interop-Version``;
-:class:`IetfHandler` reads the version's row of
+:class:`IetfLayer` reads the version's row of
 :data:`~.versions.VERSIONS` and speaks that version. The upload itself is
 the engine's, as for tus 1.0: the same owner binding, limits before bytes,
 exactly-once finish and expiry.
@@ -37,7 +37,7 @@ from email.message import Message
 import base64
 
 
-class IetfHandler:
+class IetfLayer:
     """The IETF draft over an engine.
 
     :param engine: the upload engine shared with tus 1.0.

@@ -1,9 +1,9 @@
 """The tus 1.0.0 wire layer: tus headers in, engine calls, tus replies out.
 
-:class:`TusHandler` checks what tus 1.0 says of each verb (the version,
+:class:`TusLayer` checks what tus 1.0 says of each verb (the version,
 content types, integers, metadata, checksums, concatenation) and leaves the
 upload itself to the :class:`~..engine.Engine`. It has one method per verb,
-for hosts that route verbs themselves, and :meth:`TusHandler.handle` for
+for hosts that route verbs themselves, and :meth:`TusLayer.handle` for
 those that don't. Errors never leave as exceptions: each
 :class:`~..errors.TusError` becomes a 4xx reply with a short plain-text
 body. Any other exception propagates to the host unchanged, so e.g. a Zope
@@ -41,17 +41,18 @@ TUS_VERSION = "1.0.0"
 
 def _tus_reply(
     *, check_version: bool = True
-) -> Callable[[Callable], Callable[[TusHandler, TusRequest], TusResponse]]:
+) -> Callable[[Callable], Callable[[TusLayer, TusRequest], TusResponse]]:
     """Make a verb answer in tus: the version checked, errors as 4xx replies.
 
     tus 1.0: "The Tus-Resumable header MUST be included in every request and
-    response except for OPTIONS requests." A request with another version
-    gets 412 with ``Tus-Version``.
+    response except for OPTIONS requests", and "If the version specified by
+    the Client is not supported by the Server, it MUST respond with the 412
+    Precondition Failed status and MUST include the Tus-Version header".
     """
 
     def decorate(verb):
         @functools.wraps(verb)
-        def reply(self: TusHandler, request: TusRequest) -> TusResponse:
+        def reply(self: TusLayer, request: TusRequest) -> TusResponse:
             try:
                 if check_version and request.header("Tus-Resumable") != TUS_VERSION:
                     raise errors.PreconditionFailed(
@@ -80,7 +81,7 @@ def error_reply(error: errors.TusError) -> TusResponse:
     )
 
 
-class TusHandler:
+class TusLayer:
     """tus 1.0.0 over an engine: one method per verb plus :meth:`handle`.
 
     :param engine: the upload engine (store, locker, hooks, limits).
@@ -151,7 +152,8 @@ class TusHandler:
         """Report the upload's offset, length, metadata and concatenation.
 
         "The Server MUST always include the Upload-Offset header in the
-        response for a HEAD request"; it changes nothing (HEAD is pure).
+        response for a HEAD request, even if the offset is 0, or the upload
+        is already considered completed"; it changes nothing (HEAD is pure).
         """
         info = self.engine.retrieve_offset(request, wire.upload_id_of(request))
         headers = {"Cache-Control": "no-store"}
@@ -174,7 +176,12 @@ class TusHandler:
 
     @_tus_reply()
     def post(self, request: TusRequest) -> TusResponse:
-        """Create an upload (creation, defer-length, with-upload, concatenation)."""
+        """Create an upload (creation, defer-length, with-upload, concatenation).
+
+        "The Server MUST acknowledge a successful upload creation with the
+        201 Created status. The Server MUST set the Location header to the
+        URL of the created resource."
+        """
         engine = self.engine
         if request.upload_id is not None:
             raise errors.MethodNotAllowed(
@@ -261,7 +268,12 @@ class TusHandler:
 
     @_tus_reply()
     def delete(self, request: TusRequest) -> TusResponse:
-        """Terminate an upload: remove its data, info and lock (termination)."""
+        """Terminate an upload: remove its data, info and lock (termination).
+
+        "When receiving a DELETE request for an existing upload the Server
+        SHOULD free associated resources and MUST respond with the 204 No
+        Content status".
+        """
         self.engine.terminate(request, wire.upload_id_of(request))
         return TusResponse(status=204, headers={})
 
