@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from collective.tusupload.core.cleanup import DEFAULT_GRACE
 from collective.tusupload.core.sweep import sweep
-from collective.tusupload.environment import tmp_dir_from_environment
 from collective.tusupload.environment import TMP_DIR_VARIABLE
 
 import argparse
@@ -47,7 +46,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--dir",
-        default=tmp_dir_from_environment(),
+        default=os.environ.get(TMP_DIR_VARIABLE, "").strip() or None,
         help=(
             "the upload directory (the add-on's temporary directory setting); "
             f"defaults to ${TMP_DIR_VARIABLE}"

@@ -1,8 +1,8 @@
 """The add-on's settings as plain values, read from the Plone registry."""
 
 from collective.tusupload.core.filestore.store import DEFAULT_FSYNC
-from collective.tusupload.environment import fsync_from_environment
-from collective.tusupload.environment import tmp_dir_from_environment
+from collective.tusupload.environment import FSYNC_VARIABLE
+from collective.tusupload.environment import TMP_DIR_VARIABLE
 from collective.tusupload.interfaces import ITusUploadSettings
 from collective.tusupload.interfaces import REGISTRY_PREFIX
 from dataclasses import dataclass
@@ -81,10 +81,26 @@ def resolve_upload_directory(configured: str | None) -> str:
     """
     if configured and configured.strip():
         return configured.strip()
-    from_environment = tmp_dir_from_environment()
+    from_environment = os.environ.get(TMP_DIR_VARIABLE, "").strip()
     if from_environment:
         return from_environment
     return os.path.join(instance_var_directory(), "tusupload")
+
+
+def fsync_from_environment() -> bool:
+    """Whether ``$TUSUPLOAD_FSYNC`` asks to flush every chunk to the disk.
+
+    A machine setting, like the upload directory: ``1``/``true``/``yes``/
+    ``on`` turn it on, ``0``/``false``/``no``/``off`` off; unset (or
+    anything else), the file store's default
+    (:data:`~collective.tusupload.core.filestore.store.DEFAULT_FSYNC`).
+    """
+    value = os.environ.get(FSYNC_VARIABLE, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return DEFAULT_FSYNC
 
 
 def get_settings() -> UploadSettings:
