@@ -6,7 +6,7 @@ stopped by :meth:`Contender.stop` (SIGTERM to the group, then SIGKILL).
 Every Python contender exists on two servers: waitress (reads each request
 body to its end before the app runs) and gunicorn with gthread workers
 (streams the body to the app), both started by
-``collective.tusupload.adapters.serve`` or, for Zope, as ``make run`` does.
+``collective.tusupload.deploy.serve`` or, for Zope, as ``make run`` does.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ class Contender:
 
 
 class PasteContender(Contender):
-    """A WSGI app served by ``collective.tusupload.adapters.serve``."""
+    """A WSGI app served by ``collective.tusupload.deploy.serve``."""
 
     ini = ""
     wsgi_server = "waitress"
@@ -168,7 +168,7 @@ class PasteContender(Contender):
             [
                 PYTHON,
                 "-m",
-                "collective.tusupload.adapters.serve",
+                "collective.tusupload.deploy.serve",
                 str(ini_path),
                 "--host",
                 HOST,
