@@ -41,6 +41,7 @@ SERVER_MAIN = {
         "max_request_body_size = 1099511627776\n"
     ),
     "gunicorn": "use = egg:collective.tusupload#gunicorn\nthreads = {threads}\n",
+    "front": "use = egg:collective.tusupload#front\nthreads = {threads}\n",
 }
 
 
@@ -225,6 +226,21 @@ class SinkGunicornContender(SinkContender):
     key = "8"
     label = "8 raw body sink (gunicorn)"
     wsgi_server = "gunicorn"
+
+
+class FilterFrontContender(FilterContender):
+    key = "11"
+    label = "11 filter (front server)"
+    wsgi_server = "front"
+
+
+class SinkFrontContender(SinkContender):
+    """The sink on the front server: an app that knows no hand-off reads each
+    body from the socket in its own thread (the front's raw body path)."""
+
+    key = "12"
+    label = "12 raw body sink (front server)"
+    wsgi_server = "front"
 
 
 class NodeContender(Contender):
@@ -457,6 +473,11 @@ class AddonContender(PloneContender):
 class AddonGunicornContender(AddonContender):
     key = "6"
     label = "6 Plone + collective.tusupload (gunicorn)"
+
+
+class AddonFrontContender(AddonContender):
+    key = "10"
+    label = "10 Plone + collective.tusupload (front server)"
 
 
 class RestapiContender(PloneContender):

@@ -99,6 +99,21 @@ class Site:
                 time.sleep(0.5)
         raise RuntimeError(f"{self.server}: the site did not answer in time")
 
+    def allow_many_uploads(self) -> None:
+        """Lift the per-user limit of unfinished uploads (50 by default)."""
+        request = urllib.request.Request(  # noqa: S310
+            self.url + "/@registry",
+            method="PATCH",
+            data=json.dumps({"collective.tusupload.max_pending_uploads": 0}).encode(),
+            headers={
+                "Accept": "application/json",
+                "Content-Type": "application/json",
+                "Authorization": basic_auth(),
+            },
+        )
+        with urllib.request.urlopen(request, timeout=60):  # noqa: S310
+            pass
+
     def rss(self) -> int:
         """Resident memory of the server's processes, in bytes."""
         assert self.process is not None
@@ -162,12 +177,15 @@ async def create_upload(site: Site, length: int) -> str:
     return await asyncio.to_thread(post)
 
 
-async def slow_upload(site: Site, rate: int, length: int, stop: asyncio.Event) -> None:
+async def slow_upload(
+    site: Site, rate: int, length: int, stop: asyncio.Event, locations: list
+) -> None:
     """One tus upload sending its PATCH body at ``rate`` bytes a second."""
     try:
         location = await create_upload(site, length)
     except OSError:
         return
+    locations.append(location)
     path = "/" + location.split("/", 3)[3]
     head = (
         f"PATCH {path} HTTP/1.1\r\nHost: {HOST}:{site.port}\r\n"
@@ -227,13 +245,17 @@ async def load(
     site: Site, *, uploads: int, loris: int, rate: int, duration: float
 ) -> dict:
     stop = asyncio.Event()
-    length = int(rate * (duration + 60))
+    started = time.monotonic()
+    length = int(rate * (duration + 180))
+    locations: list[str] = []
     tasks = [
-        asyncio.create_task(slow_upload(site, rate, length, stop))
+        asyncio.create_task(slow_upload(site, rate, length, stop, locations))
         for _ in range(uploads)
     ]
     tasks += [asyncio.create_task(slowloris(site, stop)) for _ in range(loris)]
-    await asyncio.sleep(3)  # everybody connected and sending
+    while len(locations) < uploads and time.monotonic() < started + 120:
+        await asyncio.sleep(0.5)  # every upload created and sending
+    await asyncio.sleep(2)
     results: dict = {}
     peak = site.rss()
     pages = threading.Thread(target=page_times, args=(site, duration, results))
@@ -244,13 +266,33 @@ async def load(
     stop.set()
     await asyncio.wait(tasks, timeout=15)
     results["peak_rss"] = peak
+    results["stored"] = await asyncio.to_thread(stored_bytes, locations)
+    results["created"] = len(locations)
     return results
+
+
+def stored_bytes(locations: list[str]) -> int:
+    """The sum of the uploads' offsets, as HEAD reports them."""
+    total = 0
+    for location in locations:
+        request = urllib.request.Request(  # noqa: S310
+            location,
+            method="HEAD",
+            headers={"Tus-Resumable": "1.0.0", "Authorization": basic_auth()},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310
+                total += int(reply.headers.get("Upload-Offset") or 0)
+        except (urllib.error.URLError, OSError, ValueError):
+            continue
+    return total
 
 
 def measure(server: str, workdir: Path, **load_options) -> dict:
     site = Site(server, workdir)
     site.start()
     try:
+        site.allow_many_uploads()
         before = site.rss()
         results = asyncio.run(load(site, **load_options))
     finally:
@@ -265,6 +307,8 @@ def measure(server: str, workdir: Path, **load_options) -> dict:
         "p95": answered[int(0.95 * (len(answered) - 1))] if answered else None,
         "max": answered[-1] if answered else None,
         "rss_growth": results["peak_rss"] - before,
+        "uploads_created": results["created"],
+        "stored": results["stored"],
         **load_options,
     }
 
@@ -272,8 +316,8 @@ def measure(server: str, workdir: Path, **load_options) -> dict:
 def report(rows: list[dict]) -> str:
     lines = [
         "| server | uploads at 256 KiB/s | slowloris | pages | timeouts "
-        "| median s | p95 s | max s | RSS growth MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| median s | p95 s | max s | RSS growth MiB | uploads stored MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
 
     def seconds(value):
@@ -283,7 +327,8 @@ def report(rows: list[dict]) -> str:
         lines.append(
             f"| {row['server']} | {row['uploads']} | {row['loris']} | {row['pages']} "
             f"| {row['timeouts']} | {seconds(row['median'])} | {seconds(row['p95'])} "
-            f"| {seconds(row['max'])} | {row['rss_growth'] / (1 << 20):.0f} |"
+            f"| {seconds(row['max'])} | {row['rss_growth'] / (1 << 20):.0f} "
+            f"| {row['stored'] / (1 << 20):.0f} ({row['uploads_created']} created) |"
         )
     return "\n".join(lines)
 

@@ -75,7 +75,7 @@ def test_a_path_that_is_not_utf8_is_refused_in_words(front, target, status):
 
 
 def test_a_slow_head_is_closed_and_pages_still_answer(front):
-    server = front(echo, header_timeout=1.0, threads=1)
+    server = front(echo, header_timeout=6.0, threads=1)
     slow = []
     for _ in range(20):
         sock = server.connect()
@@ -83,10 +83,11 @@ def test_a_slow_head_is_closed_and_pages_still_answer(front):
         slow.append(sock)
     started = time.monotonic()
     assert requests.get(server.url + "/page", timeout=5).text == "GET /page 0"
-    assert time.monotonic() - started < 1
+    # Answered while every slow head was still open.
+    assert time.monotonic() - started < 5
     for sock in slow:
         sock.sendall(b"X-Slow: 1\r\n")
-    time.sleep(1.5)
+    time.sleep(7)
     for sock in slow:
         status, headers, body = read_reply(sock)
         assert (status, headers["connection"]) == (408, "close")
@@ -159,7 +160,8 @@ def test_slow_requests_hold_no_application_thread(front):
         started = time.monotonic()
         assert requests.get(server.url + "/page", timeout=5).status_code == 200
         times.append(time.monotonic() - started)
-    assert max(times) < 2
+    # Each well within the timeouts that would free the slow clients' slots.
+    assert max(times) < 5
     for sock in slow:
         sock.close()
 

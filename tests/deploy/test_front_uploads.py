@@ -234,7 +234,8 @@ def test_slow_uploads_hold_no_application_thread(uploads):
         started = time.monotonic()
         assert requests.get(server.url + "/page", timeout=5).text == "page"
         times.append(time.monotonic() - started)
-    assert max(times) < 2
+    # Each well within the body timeout that would free the uploads' slots.
+    assert max(times) < 5
     for sock in slow:
         sock.close()
 

@@ -92,10 +92,11 @@ class Store(abc.ABC):
         """
 
     def sync_data(self, upload_id: str) -> None:  # noqa: B027 - optional
-        """Make the data written so far durable (the default: nothing to do).
+        """Make the data written so far as durable as an acknowledged chunk.
 
         Called during a long append before its progress is recorded, so that
-        a crash never leaves an offset whose bytes are not stored.
+        a crash never leaves an offset whose bytes are not stored. The
+        default does nothing.
         """
 
     @abc.abstractmethod

@@ -229,7 +229,15 @@ class FileStore(Store):
         return written
 
     def sync_data(self, upload_id: str) -> None:
-        """fdatasync the data file (any descriptor flushes the file's pages)."""
+        """fdatasync the data file when the store flushes (``fsync``).
+
+        Without ``fsync`` the bytes written are in the kernel, which is all a
+        killed process needs; after a power loss the store reports no more
+        than the data file holds (see :mod:`.infofile`).
+        """
+        if not self.fsync:
+            return
+        # Any descriptor flushes the file's pages.
         descriptor = os.open(self.data_path(upload_id), os.O_RDONLY)
         try:
             os.fdatasync(descriptor)

@@ -2,8 +2,9 @@
 
 An upload body (see :mod:`.uploads`) is read by the thread that stores it,
 straight from the socket into one reused buffer (64 KiB for a slow client,
-growing to the block size for a fast one). A read returns what it was
-asked for unless the body ends first, as a file does. The socket stays
+growing to the block size for a fast one). A read waits until it has 64 KiB
+(or the size asked for, or the body's end), then returns what is at hand:
+a fast client's blocks are full, and a slow one's hold little memory. The socket stays
 non-blocking (the event loop owns it between requests); a read waits with
 ``poll`` for at most the idle timeout.
 
@@ -30,8 +31,13 @@ TIMED_OUT = "timed out"
 REFUSED = "refused"
 
 #: A slow client's reads start with this buffer; it grows to the block size
-#: when the client fills it.
+#: when the client fills it GROW_AFTER times in a row.
 FIRST_BUFFER = 64 * 1024
+GROW_AFTER = 4
+
+#: A read waits for the client until it has this much (or the size asked
+#: for); past it, it returns what is at hand.
+SMALL_BLOCK = 64 * 1024
 
 
 class SocketBody(io.RawIOBase):
@@ -77,6 +83,7 @@ class SocketBody(io.RawIOBase):
         self.ended = length == 0
         self._buffer = bytearray(min(FIRST_BUFFER, block_size))
         self._chunk_rest = b""
+        self._full_receives = 0
         self._poller = select.poll()
         self._poller.register(sock.fileno(), select.POLLIN | select.POLLPRI)
 
@@ -136,10 +143,13 @@ class SocketBody(io.RawIOBase):
         blocks = []
         count = 0
         while count < wanted and not self.ended and self.cut is None:
+            # Wait for more only while the block is small: a slow client's
+            # blocks stay small (little memory each), a fast one's are full.
+            wait = count < SMALL_BLOCK
             if self.length is None:
-                block = self._read_chunked(wanted - count)
+                block = self._read_chunked(wanted - count, wait)
             else:
-                block = self._read_counted(min(wanted - count, self.remaining))
+                block = self._read_counted(min(wanted - count, self.remaining), wait)
             if not block:
                 break
             blocks.append(block)
@@ -161,29 +171,35 @@ class SocketBody(io.RawIOBase):
 
     # -- reading --------------------------------------------------------------
 
-    def _read_counted(self, wanted: int) -> bytes:
+    def _read_counted(self, wanted: int, wait: bool) -> bytes:
         if wanted <= 0:
             return b""
         if self.pending:
             block = bytes(self.pending[:wanted])
             del self.pending[:wanted]
             return block
-        return self._receive(wanted)
+        return self._receive(wanted, wait)
 
-    def _receive(self, wanted: int) -> bytes:
-        """Up to ``wanted`` bytes: wait for the first, take the rest at hand."""
-        if len(self._buffer) < min(wanted, self.block_size):
-            wanted = len(self._buffer)
+    def _receive(self, wanted: int, wait: bool) -> bytes:
+        """Up to ``wanted`` bytes: wait for the first (if ``wait``), take the
+        rest at hand. ``b""``: nothing at hand, or the body was cut."""
+        wanted = min(wanted, len(self._buffer))
         view = memoryview(self._buffer)[:wanted]
-        filled = self._receive_into(view, wait=True)
-        while 0 < filled < wanted:
+        filled = self._receive_into(view, wait=wait)
+        if filled <= 0:
+            return b""
+        while filled < wanted:
             more = self._receive_into(view[filled:], wait=False)
             if more <= 0:
                 break
             filled += more
-        if filled == len(self._buffer) and len(self._buffer) < self.block_size:
-            # The client sends faster than a small buffer holds: grow it.
-            self._buffer = bytearray(self.block_size)
+        if filled < len(self._buffer):
+            self._full_receives = 0
+        elif len(self._buffer) < self.block_size:
+            self._full_receives += 1
+            if self._full_receives >= GROW_AFTER:
+                # The client sends faster than a small buffer holds.
+                self._buffer = bytearray(self.block_size)
         return bytes(view[:filled])
 
     def _receive_into(self, view: memoryview, *, wait: bool) -> int:
@@ -209,7 +225,7 @@ class SocketBody(io.RawIOBase):
                 self.cut = DISCONNECTED
             return count
 
-    def _read_chunked(self, wanted: int) -> bytes:
+    def _read_chunked(self, wanted: int, wait: bool) -> bytes:
         if self._chunk_rest:
             block = self._chunk_rest[:wanted]
             self._chunk_rest = self._chunk_rest[wanted:]
@@ -231,7 +247,7 @@ class SocketBody(io.RawIOBase):
                 self.ended = True
                 return b""
             elif event is h11.NEED_DATA:
-                data = self._receive(self.block_size)
+                data = self._receive(self.block_size, wait)
                 if not data:
                     return b""
                 self.parser.receive_data(data)
