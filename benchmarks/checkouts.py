@@ -42,6 +42,21 @@ class Checkout:
     def scripts(self) -> Path:
         return self.root / "scripts"
 
+    @property
+    def serve_module(self) -> str:
+        """The module that serves a PasteDeploy file in this checkout."""
+        moved = self.root / "src" / "collective" / "tusupload" / "deploy" / "serve.py"
+        if moved.exists():
+            return "collective.tusupload.deploy.serve"
+        return "collective.tusupload.adapters.serve"
+
+    def serves(self, server: str) -> bool:
+        """Whether this checkout has ``server`` (the front server came later)."""
+        if server != "front":
+            return True
+        front = self.root / "src" / "collective" / "tusupload" / "deploy" / "front"
+        return front.is_dir()
+
     def named(self, name: str) -> str:
         """``name`` as this checkout's contender is called (``name@tag``)."""
         return f"{name}@{self.tag}" if self.tag else name

@@ -3,21 +3,25 @@
 Each contender runs in its own process group on a free loopback port and is
 stopped by :meth:`Contender.stop` (SIGTERM to the group, then SIGKILL).
 
-Every Python contender exists on two servers: waitress (reads each request
-body to its end before the app runs) and gunicorn with gthread workers
-(streams the body to the app), both started by
-``collective.tusupload.adapters.serve`` or, for Zope, as ``make run`` does.
+Every Python contender exists on three servers: waitress (reads each
+request body to its end before the app runs), gunicorn with gthread workers
+(streams the body to the app) and the add-on's front server (receives
+bodies in threads of its own), all started by
+``collective.tusupload.deploy.serve`` or, for Zope, as ``make run`` does.
 
 ========================= ================================================
 name                      what
 ========================= ================================================
 ``plone-waitress``        Plone + collective.tusupload, waitress
 ``plone-gunicorn``        Plone + collective.tusupload, gunicorn
+``plone-front``           Plone + collective.tusupload, the front server
 ``restapi-waitress``      Plone + plone.restapi's own tus service, waitress
 ``filter-waitress``       the add-on's WSGI filter, waitress
 ``filter-gunicorn``       the add-on's WSGI filter, gunicorn
+``filter-front``          the add-on's WSGI filter, the front server
 ``sink-waitress``         a WSGI app that only writes bodies, waitress
 ``sink-gunicorn``         the same, gunicorn
+``sink-front``            the same, the front server
 ``node``                  @tus/server (Node) with its file store
 ========================= ================================================
 
@@ -56,6 +60,7 @@ SERVER_MAIN = {
         "max_request_body_size = 1099511627776\n"
     ),
     "gunicorn": "use = egg:collective.tusupload#gunicorn\nthreads = {threads}\n",
+    "front": "use = egg:collective.tusupload#front\nthreads = {threads}\n",
 }
 
 
@@ -72,6 +77,8 @@ class Contender:
 
     name = ""
     description = ""
+    #: The server it runs on (``waitress``, ``gunicorn``, ``front``, ``node``).
+    server = "waitress"
     #: Whether Zope serves it (its report counts conflict retries).
     is_plone = False
     #: Whether it runs the add-on's code (it gets a twin with --baseline).
@@ -127,23 +134,22 @@ class Contender:
 
 
 class PasteContender(Contender):
-    """A WSGI app served by ``collective.tusupload.adapters.serve``."""
+    """A WSGI app served by the checkout's serve module (``tusupload-serve``)."""
 
     ini = ""
-    wsgi_server = "waitress"
 
     def start(self) -> None:
         self.port = free_port()
         base = self.key.replace("@", "-")
         ini_path = self.workdir / f"{base}.ini"
-        ini = self.ini + "\n[server:main]\n" + SERVER_MAIN[self.wsgi_server]
+        ini = self.ini + "\n[server:main]\n" + SERVER_MAIN[self.server]
         ini_path.write_text(ini.format(workdir=self.workdir, threads=THREADS, key=base))
         self.server = Server(
             base,
             [
                 self.checkout.python,
                 "-m",
-                "collective.tusupload.adapters.serve",
+                self.checkout.serve_module,
                 str(ini_path),
                 "--host",
                 HOST,
@@ -185,7 +191,13 @@ max_size = 4294967296
 class FilterGunicornContender(FilterContender):
     name = "filter-gunicorn"
     description = "filter (gunicorn)"
-    wsgi_server = "gunicorn"
+    server = "gunicorn"
+
+
+class FilterFrontContender(FilterContender):
+    name = "filter-front"
+    description = "filter (front server)"
+    server = "front"
 
 
 class SinkContender(PasteContender):
@@ -201,12 +213,22 @@ directory = {workdir}/{key}
 class SinkGunicornContender(SinkContender):
     name = "sink-gunicorn"
     description = "raw body sink (gunicorn)"
-    wsgi_server = "gunicorn"
+    server = "gunicorn"
+
+
+class SinkFrontContender(SinkContender):
+    """The sink on the front server: an app that knows no hand-off reads each
+    body from the socket in its own thread (the front's raw body path)."""
+
+    name = "sink-front"
+    description = "raw body sink (front server)"
+    server = "front"
 
 
 class NodeContender(Contender):
     name = "node"
     description = "@tus/server (Node)"
+    server = "node"
 
     def __init__(self, workdir: Path, checkout: Checkout = THIS) -> None:
         super().__init__(workdir, checkout)
@@ -260,7 +282,6 @@ class PloneContender(Contender):
 
     is_plone = True
     site = ""
-    server_name = "waitress"
 
     def __init__(
         self, workdir: Path, checkout: Checkout = THIS, instance: ZopeInstance = None
@@ -343,7 +364,13 @@ class AddonContender(PloneContender):
 class AddonGunicornContender(AddonContender):
     name = "plone-gunicorn"
     description = "Plone + collective.tusupload (gunicorn)"
-    server_name = "gunicorn"
+    server = "gunicorn"
+
+
+class AddonFrontContender(AddonContender):
+    name = "plone-front"
+    description = "Plone + collective.tusupload (front server)"
+    server = "front"
 
 
 class RestapiContender(PloneContender):
@@ -358,11 +385,14 @@ CONTENDERS: dict[str, type[Contender]] = {
     for kind in (
         AddonContender,
         AddonGunicornContender,
+        AddonFrontContender,
         RestapiContender,
         FilterContender,
         FilterGunicornContender,
+        FilterFrontContender,
         SinkContender,
         SinkGunicornContender,
+        SinkFrontContender,
         NodeContender,
     )
 }
@@ -390,13 +420,15 @@ def make_contenders(
             continue
         kind = CONTENDERS[name]
         for checkout in checkouts:
-            if checkout is not THIS and not kind.runs_addon:
+            if checkout is not THIS and (
+                not kind.runs_addon or not checkout.serves(kind.server)
+            ):
                 continue
             if issubclass(kind, PloneContender):
-                instance = instances.get((checkout, kind.server_name))
+                instance = instances.get((checkout, kind.server))
                 if instance is None:
-                    instance = instances[(checkout, kind.server_name)] = ZopeInstance(
-                        workdir, [], server=kind.server_name, checkout=checkout
+                    instance = instances[(checkout, kind.server)] = ZopeInstance(
+                        workdir, [], server=kind.server, checkout=checkout
                     )
                 instance.sites.append(kind.site)
                 contenders.append(kind(workdir, checkout, instance))

@@ -16,6 +16,7 @@ from targets import retries_per_upload
 from targets import target_lines
 from zope_instance import THREADS
 
+import slow_clients
 import statistics
 
 
@@ -231,6 +232,13 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
     ]
     targets = before_and_after_lines(options, contenders, medians, records)
     targets += target_lines(options, medians, records, facts, keys)
+    if facts.get("slow_clients"):
+        targets += [
+            "## Pages while clients upload slowly (benchmarks/slow_clients.py)",
+            "",
+            slow_clients.report(facts["slow_clients"]),
+            "",
+        ]
     lines[lines.index("## Contenders") : lines.index("## Contenders")] = targets
     report = out_base.with_suffix(".md")
     report.write_text("\n".join(lines))

@@ -31,6 +31,7 @@ import argparse
 import datetime
 import json
 import shutil
+import slow_clients
 import statistics
 import sys
 import tempfile
@@ -64,6 +65,12 @@ def parse_options(argv=None):
         help="MiB: chunks under 8 MiB only for files up to this size",
     )
     parser.add_argument(
+        "--no-slow-clients",
+        dest="slow_clients",
+        action="store_false",
+        help="skip the step that measures pages while uploads trickle in",
+    )
+    parser.add_argument(
         "--baseline",
         help="another checkout (with its own .venv) whose add-on runs as a twin "
         "of each Plone and filter contender, named <name>@base",
@@ -82,6 +89,7 @@ def parse_options(argv=None):
     if options.quick:
         defaults = {"runs": 3, "sizes": "64", "chunks": "8", "parallel_size": 16}
         options.parallel_runs = 3
+        options.slow_clients = False
     else:
         defaults = {
             "runs": 5,
@@ -176,6 +184,12 @@ def main(argv=None) -> int:
             run_taking_turns(bench, contenders)
         else:
             run_in_a_row(bench, contenders, instances)
+        for contender in contenders:
+            contender.stop()
+        for instance in instances:
+            instance.stop()  # the machine to the next step alone
+        if options.slow_clients:
+            facts["slow_clients"] = slow_clients.measure_all(workdir)
     finally:
         for contender in contenders:
             contender.stop()

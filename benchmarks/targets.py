@@ -62,8 +62,15 @@ class FinalPatch:
 
 ISSUE_7 = "issue 7"
 ISSUE_15 = "issue 15: a streaming server; issue 12: parallel finishes"
+ISSUE_19 = "issue 19: the front server"
 
 TARGETS = (
+    # Issue 19 (the front server); the slow-clients step adds its own rows.
+    Faster(ISSUE_19, "plone-front", "sink-front", 0.9),
+    Faster(ISSUE_19, "plone-front", "restapi-waitress", 1.3),
+    Faster(ISSUE_19, "plone-front", "node", 1.5),
+    Faster(ISSUE_19, "filter-front", "sink-front", 0.9),
+    Faster(ISSUE_19, "plone-front", "dd", 0.8, whole_file=True),
     # Issue 15 (gunicorn streams bodies) and issue 12 (parallel finishes).
     Faster(ISSUE_15, "plone-gunicorn", "restapi-waitress", 1.3),
     Faster(ISSUE_15, "plone-gunicorn", "sink-gunicorn", 0.9),
@@ -199,6 +206,37 @@ def target_rows(target, options, medians, records, facts) -> list[tuple[str, str
     return rows
 
 
+def slow_client_rows(facts) -> list[tuple[str, str, str]]:
+    """Issue 19's targets of the slow-clients step (``benchmarks/slow_clients.py``):
+    pages answer within a second while uploads and slowloris heads trickle
+    in, and the front server's memory stays bounded."""
+    rows = []
+    for row in facts.get("slow_clients") or []:
+        if row["server"] != "front":
+            continue
+        p95 = row["p95"]
+        ok = p95 is not None and p95 <= 1.0 and not row["timeouts"]
+        rows.append(
+            (
+                f"front, {row['uploads']} uploads + {row['loris']} slowloris: "
+                "pages p95 ≤ 1 s, no timeout",
+                f"{'n/a' if p95 is None else f'{p95:.3f} s'}, "
+                f"{row['timeouts']} timeouts",
+                "yes" if ok else "**no**",
+            )
+        )
+        if row["uploads"] >= 128:
+            growth = row["rss_growth"] / MIB
+            rows.append(
+                (
+                    f"front, {row['uploads']} + {row['loris']}: RSS growth ≤ 256 MiB",
+                    f"{growth:.0f} MiB",
+                    "yes" if growth <= 256 else "**no**",
+                )
+            )
+    return rows
+
+
 def target_lines(options, medians, records, facts, keys) -> list[str]:
     """The report's target tables, one per issue, for the contenders that ran."""
     lines = []
@@ -209,6 +247,8 @@ def target_lines(options, medians, records, facts, keys) -> list[str]:
             if target.issue == issue and target.mine in keys
             for row in target_rows(target, options, medians, records, facts)
         ]
+        if issue == ISSUE_19:
+            rows += slow_client_rows(facts)
         if not rows:
             continue
         lines += [

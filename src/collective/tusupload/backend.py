@@ -13,6 +13,7 @@ from collective.tusupload.core.compose import Backend
 from collective.tusupload.core.compose import file_backend
 from collective.tusupload.core.disk import directory_problem
 from collective.tusupload.core.errors import ServiceUnavailable
+from collective.tusupload.core.handoff import ReceiveHooks
 from collective.tusupload.core.protocol import Handler
 from collective.tusupload.policy import PloneHooks
 from collective.tusupload.settings import get_settings
@@ -21,8 +22,9 @@ from collective.tusupload.settings import UploadSettings
 import threading
 
 
-#: Handlers kept, keyed by the settings they were made from.
-_handlers: dict[tuple, Handler] = {}
+#: The site's handler and the front server's receiver, kept by the settings
+#: they were made from.
+_handlers: dict[tuple, tuple[Handler, Handler]] = {}
 _handlers_guard = threading.Lock()
 _KEPT_HANDLERS = 8
 
@@ -60,25 +62,44 @@ def site_handler(settings: UploadSettings | None = None) -> Handler:
 
     :raises ServiceUnavailable: if the upload directory is unusable.
     """
+    return _site_handlers(settings)[0]
+
+
+def site_receiver(settings: UploadSettings | None = None) -> Handler:
+    """The handler that stores bodies the front server receives (same store).
+
+    See :mod:`.core.handoff`: its hooks only append; Zope's own handler
+    authorised the request and finishes the upload.
+    """
+    return _site_handlers(settings)[1]
+
+
+def _site_handlers(settings: UploadSettings | None) -> tuple[Handler, Handler]:
     settings = settings if settings is not None else get_settings()
     key = _handler_key(settings)
     with _handlers_guard:
-        handler = _handlers.get(key)
-    if handler is not None:
-        return handler
+        handlers = _handlers.get(key)
+    if handlers is not None:
+        return handlers
     backend = open_backend(settings)
-    handler = Handler(
-        backend.store,
-        locker=backend.locker,
-        hooks=PloneHooks(backend.store, backend.locker),
-        # PloneHooks.before_create answers anonymous callers with 401.
-        allow_anonymous=True,
-        max_size=settings.max_size,
-        expiry=settings.expiry,
-        max_append_size=settings.chunk_size,
+    options = {
+        "locker": backend.locker,
+        "max_size": settings.max_size,
+        "expiry": settings.expiry,
+        "max_append_size": settings.chunk_size,
+    }
+    handlers = (
+        Handler(
+            backend.store,
+            hooks=PloneHooks(backend.store, backend.locker),
+            # PloneHooks.before_create answers anonymous callers with 401.
+            allow_anonymous=True,
+            **options,
+        ),
+        Handler(backend.store, hooks=ReceiveHooks(), **options),
     )
     with _handlers_guard:
         if len(_handlers) >= _KEPT_HANDLERS:
             _handlers.clear()
-        _handlers[key] = handler
-    return handler
+        _handlers[key] = handlers
+    return handlers

@@ -202,6 +202,19 @@ class PloneHooks(Hooks):
 
     # -- access -----------------------------------------------------------
 
+    def before_append(self, request: TusRequest, info: UploadInfo) -> None:
+        """Every append needs, now, the right the upload's creation needed.
+
+        So access taken away in Plone (a role removed, a local role
+        withdrawn, a user disabled) stops the next chunk, not only the
+        finish.
+        """
+        plone: PloneRequest = request.context
+        if UploadRecord.of(info).mode == MODE_CREATE:
+            self._check_may_add(plone)
+        else:
+            self._check_may_replace(plone)
+
     def may_access(self, request: TusRequest, info: UploadInfo) -> bool:
         """Only in the folder (or item) the upload was created in."""
         plone: PloneRequest = request.context

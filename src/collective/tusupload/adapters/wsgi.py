@@ -46,14 +46,18 @@ from collective.tusupload.adapters.common import parse_float
 from collective.tusupload.adapters.common import parse_int
 from collective.tusupload.adapters.completion import Completion
 from collective.tusupload.adapters.completion import NoteCompletion
+from collective.tusupload.core import accesslog
+from collective.tusupload.core import handoff
 from collective.tusupload.core.compose import file_backend
 from collective.tusupload.core.filestore.store import DEFAULT_FSYNC
 from collective.tusupload.core.finish import Finish
+from collective.tusupload.core.handoff import ReceiveHooks
 from collective.tusupload.core.protocol import Handler
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
 from collective.tusupload.core.wire import prefers_representation
 from collective.tusupload.faults import fault_point
+from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
 
@@ -137,6 +141,8 @@ class Filter:
         }
         options.update(handler_options or {})
         self.handler = Handler(self.store, **options)
+        # Appends whose body the front server receives (see core.handoff).
+        self.receiver = Handler(self.store, **{**options, "hooks": ReceiveHooks()})
         self._last_cleanup = time.monotonic()
         self._cleanup_guard = threading.Lock()
 
@@ -178,13 +184,30 @@ class Filter:
         )
         completion = Completion(host=request)
         tus_request = adapter.tus_request(context=completion)
-        tus_response = self.handler.handle(tus_request)
+        tus_response = handoff.handle(
+            self.handler,
+            tus_request,
+            environ.get(handoff.ENVIRON_KEY),
+            receiver=lambda: self.receiver,
+        )
+        if tus_response is None:  # the front server receives the body
+            start_response("204 No Content", [])
+            return []
         if tus_request.verb == "POST":
             self._maybe_cleanup()
+        client = environ.get("REMOTE_ADDR")
         if completion.finish is None:
+            accesslog.log_reply(tus_request, tus_response, client=client)
             return adapter.apply_response(tus_response)(environ, start_response)
         return self.hand_on(
-            environ, start_response, tus_request, tus_response, completion.finish
+            environ,
+            start_response,
+            tus_request,
+            tus_response,
+            completion.finish,
+            log=lambda status: accesslog.log_reply(
+                tus_request, replace(tus_response, status=status), client=client
+            ),
         )
 
     def hand_on(
@@ -194,16 +217,17 @@ class Filter:
         tus_request: TusRequest,
         tus_response: TusResponse,
         finish: Finish,
+        log: Callable[[int], None] | None = None,
     ) -> Iterable[bytes]:
         """Call the wrapped app for a finished upload; answer as tus says.
 
         The finish is committed once the app's reply was closed with a 2xx
         status, and aborted otherwise (see :func:`reply_to_client` for what
-        the client gets).
+        the client gets). ``log`` is called with the status sent.
         """
         try:
             return self._call_app(
-                environ, start_response, tus_request, tus_response, finish
+                environ, start_response, tus_request, tus_response, finish, log
             )
         except BaseException:
             finish.abort()
@@ -216,6 +240,7 @@ class Filter:
         tus_request: TusRequest,
         tus_response: TusResponse,
         finish: Finish,
+        log: Callable[[int], None] | None,
     ) -> Iterable[bytes]:
         info = finish.info
         path = self.store.local_path(info.id)
@@ -241,6 +266,7 @@ class Filter:
         downstream["wsgi.input"] = body
         representation = prefers_representation(tus_request)
         app_status: list[str] = []
+        sent_status: list[str] = []
         body_goes: list[bool] = []
 
         def start_merged(status: str, headers: list, exc_info=None):
@@ -248,11 +274,15 @@ class Filter:
             status, headers, with_body = reply_to_client(
                 status, headers, tus_response, representation=representation
             )
+            sent_status[:] = [status]
             body_goes[:] = [with_body]
             return start_response(status, headers, exc_info)
 
         def finished() -> None:
             body.close()
+            if log is not None:
+                code = sent_status[0].split(" ", 1)[0] if sent_status else "500"
+                log(int(code) if code.isdigit() else 500)
             if app_status and app_status[0].startswith("2"):
                 # A crash right here hands the upload on again after a
                 # restart: at least once (see the module's docstring).

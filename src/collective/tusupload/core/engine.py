@@ -34,6 +34,7 @@ from collective.tusupload.core.ids import check_upload_id
 from collective.tusupload.core.ids import new_upload_id
 from collective.tusupload.core.info import total_length
 from collective.tusupload.core.info import UploadInfo
+from collective.tusupload.core.limits import Limits
 from collective.tusupload.core.locks import Lease
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.removal import REMOVE_TIMEOUT
@@ -43,9 +44,10 @@ from collective.tusupload.core.sizes import BLOCK_SIZE
 from collective.tusupload.core.store import Store
 from collective.tusupload.core.store import Termination
 from collective.tusupload.core.transfer import Body
+from collective.tusupload.core.transfer import Checkpoints
 from collective.tusupload.core.transfer import ExpectedDigest
+from dataclasses import replace
 
-import base64
 import contextlib
 import time
 
@@ -63,6 +65,9 @@ class Engine:
     :param block_size: largest read from a request body, in bytes.
     :param lock_timeout: seconds to wait for a busy upload before 423.
     :param allow_anonymous: let a request without principal create uploads.
+    :param checkpoint_bytes: during a long append, record progress at least
+        every this many bytes (see :class:`~.transfer.Checkpoints`) ...
+    :param checkpoint_seconds: ... or every this many seconds.
     """
 
     def __init__(
@@ -77,6 +82,8 @@ class Engine:
         block_size: int = BLOCK_SIZE,
         lock_timeout: float = 0.5,
         allow_anonymous: bool = False,
+        checkpoint_bytes: int = 64 << 20,
+        checkpoint_seconds: float = 2.0,
     ) -> None:
         if block_size < 1:
             raise ValueError("block_size must be positive")
@@ -84,11 +91,14 @@ class Engine:
         self.locker = locker
         self.hooks = hooks if hooks is not None else Hooks()
         self.max_size = max_size
+        self.limits = Limits(max_size)
         self.expiry = expiry
         self.clock = clock
         self.block_size = block_size
         self.lock_timeout = lock_timeout
         self.allow_anonymous = allow_anonymous
+        self.checkpoint_bytes = checkpoint_bytes
+        self.checkpoint_seconds = checkpoint_seconds
         self.finisher = Finisher(
             store,
             locker,
@@ -124,14 +134,6 @@ class Engine:
         info = self.load(request, upload_id)
         return self.finisher.recover(request, info, lease=None)
 
-    def room(self, info: UploadInfo) -> int | None:
-        """How many more bytes the upload may take (None = unlimited)."""
-        if info.length is not None:
-            return info.length - info.offset
-        if self.max_size is not None:
-            return self.max_size - info.offset
-        return None
-
     # -- creation -------------------------------------------------------------
 
     def check_may_create(self, request: TusRequest) -> None:
@@ -148,7 +150,7 @@ class Engine:
         is_partial: bool = False,
     ) -> UploadInfo:
         """Describe a new upload (not stored yet); 413 over the maximum."""
-        self.check_max_size(length)
+        self.limits.check_length(length)
         now = self.clock()
         return UploadInfo(
             id=new_upload_id(),
@@ -192,7 +194,7 @@ class Engine:
             stored carries its ``upload_id``.
         """
         if body is not None:
-            self.check_room(info, body.length, max_append)
+            self.limits.check_body(info, body.length, max_append)
         self.hooks.before_create(request, info)
         self.store.create(info)
         try:
@@ -251,8 +253,9 @@ class Engine:
                 if info.is_partial:
                     self.finisher.assemble_finals(request, info)
                 return info
-            self._apply_length(info, length)
-            self.check_room(info, body.length, max_append)
+            self.hooks.before_append(request, info)
+            self.limits.set_length(info, length)
+            self.limits.check_body(info, body.length, max_append)
             body = transfer.body_of_retry(self.store, info, offset, body)
             if body is None:
                 info.offset = info.length
@@ -260,21 +263,6 @@ class Engine:
             return self._write(
                 request, info, lease, body, digests or [], complete, max_append
             )
-
-    def _apply_length(self, info: UploadInfo, new_length: int | None) -> None:
-        """Set a deferred length (once); the same value again is accepted."""
-        if new_length is None:
-            return
-        if info.length is not None:
-            if new_length != info.length:
-                raise errors.InconsistentLength("Upload-Length can't be changed")
-            return
-        if new_length < info.offset:
-            raise errors.InconsistentLength(
-                "Upload-Length is smaller than the upload's offset"
-            )
-        self.check_max_size(new_length)
-        info.length = new_length
 
     def _write(
         self,
@@ -288,18 +276,49 @@ class Engine:
     ) -> UploadInfo:
         """Store the chunk at ``info.offset``; finish the upload if it completed.
 
-        Call with the lock held and ``info`` loaded under it. Every refusal
-        leaves the upload as it was.
+        Call with the lock held and ``info`` loaded under it. Every refusal of
+        the chunk leaves the upload as it was.
         """
+        old_offset = info.offset
+        before = replace(info)
+        checkpoints = Checkpoints(
+            lambda count: self._record(info, old_offset + count),
+            every_bytes=self.checkpoint_bytes,
+            every_seconds=self.checkpoint_seconds,
+        )
+        try:
+            self._store_chunk(info, body, digests, complete, max_append, checkpoints)
+        except errors.TusError:
+            if checkpoints.count:
+                # Progress recorded during the body goes with the refused chunk.
+                self.store.update_info(before)
+            raise
+        if info.is_complete:
+            return self.finisher.complete(request, info, lease, acknowledged=old_offset)
+        self.hooks.after_append(request, info)
+        self.store.update_info(info)
+        return info
+
+    def _store_chunk(
+        self,
+        info: UploadInfo,
+        body: Body,
+        digests: list[ExpectedDigest],
+        complete: bool,
+        max_append: int | None,
+        checkpoints: Checkpoints,
+    ) -> None:
+        """Append the chunk and advance ``info`` (in memory); refused: cut off again."""
         old_offset = info.offset
         written = transfer.write_chunk(
             self.store,
             info.id,
             old_offset,
             body,
-            room=_smaller(self.room(info), max_append),
+            room=self.limits.room_for_body(info, max_append),
             digests=digests,
             block_size=self.block_size,
+            checkpoints=checkpoints,
         )
         info.offset = old_offset + written.count
         if complete and written.complete:
@@ -315,48 +334,23 @@ class Engine:
             # Expiry counts from the last successful append (or the creation).
             info.expires = self.clock() + self.expiry
         if info.is_complete:
-            self._verify_repr_digests(info, old_offset)
-            return self.finisher.complete(request, info, lease, acknowledged=old_offset)
-        self.hooks.after_append(request, info)
-        self.store.update_info(info)
-        return info
+            transfer.verify_repr_digests(
+                self.store, info, old_offset, block_size=self.block_size
+            )
 
-    def _verify_repr_digests(self, info: UploadInfo, old_offset: int) -> None:
-        """Check the whole upload against the client's digests (IETF Repr-Digest).
+    def _record(self, info: UploadInfo, offset: int) -> None:
+        """A checkpoint: the bytes up to ``offset`` are durable; record them.
 
-        A mismatch refuses the last chunk: the offset stays where it began.
+        Never the upload's last byte: an upload is complete only once it is
+        finished (see :mod:`.finish`).
         """
-        for algorithm, expected in sorted(info.repr_digests.items()):
-            actual = transfer.digest_of_data(
-                self.store, info.id, algorithm, info.length or 0, self.block_size
-            )
-            if base64.b64encode(actual).decode("ascii") != expected:
-                self.store.truncate(info.id, old_offset)
-                raise errors.ChecksumMismatch(
-                    "Repr-Digest mismatch: the upload's bytes are not the ones "
-                    "announced; the last chunk was not kept"
-                )
-
-    def check_room(
-        self, info: UploadInfo, content_length: int | None, max_append: int | None
-    ) -> None:
-        """Refuse a body that can't fit, before reading it (413)."""
-        if content_length is None:
+        if info.length is not None and offset >= info.length:
             return
-        if max_append is not None and content_length > max_append:
-            raise errors.TooLarge(
-                f"one request may carry at most {max_append} bytes of the upload"
-            )
-        room = self.room(info)
-        if room is not None and content_length > room:
-            raise errors.PastLength()
-
-    def check_max_size(self, length: int | None) -> None:
-        """Refuse a length over the maximum (413)."""
-        if length is not None and self.max_size is not None and length > self.max_size:
-            raise errors.TooLarge(
-                f"upload larger than the maximum of {self.max_size} bytes"
-            )
+        self.store.sync_data(info.id)
+        progress = replace(info, offset=offset)
+        if self.expiry is not None:
+            progress.expires = self.clock() + self.expiry
+        self.store.update_info(progress)
 
     # -- termination and removal ----------------------------------------------
 
@@ -420,11 +414,3 @@ class Engine:
                 if upload_id not in self.store.list_ids():
                     self.locker.forget(upload_id)
                 raise
-
-
-def _smaller(first: int | None, second: int | None) -> int | None:
-    if first is None:
-        return second
-    if second is None:
-        return first
-    return min(first, second)

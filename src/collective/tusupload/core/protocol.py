@@ -17,10 +17,12 @@ routing calls a wire layer's verbs directly (``handler.tus.patch(...)``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from collective.tusupload.core import errors
 from collective.tusupload.core.compose import compose
 from collective.tusupload.core.engine import Engine
 from collective.tusupload.core.hooks import Hooks
 from collective.tusupload.core.ietf.layer import IetfLayer
+from collective.tusupload.core.ietf.problems import problem_response
 from collective.tusupload.core.ietf.versions import INTEROP_HEADER
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.request import TusRequest
@@ -28,6 +30,7 @@ from collective.tusupload.core.request import TusResponse
 from collective.tusupload.core.sizes import BLOCK_SIZE
 from collective.tusupload.core.store import Store
 from collective.tusupload.core.tus.checksum import SUPPORTED_ALGORITHMS
+from collective.tusupload.core.tus.layer import error_reply as tus_error_reply
 from collective.tusupload.core.tus.layer import TusLayer
 
 import time
@@ -92,3 +95,13 @@ class Handler:
         if INTEROP_HEADER in request.headers:
             return self.ietf.handle(request)
         return self.tus.handle(request)
+
+    def error_reply(self, request: TusRequest, error: errors.TusError) -> TusResponse:
+        """The reply to ``error`` in the protocol ``request`` speaks.
+
+        For a host that refuses a request before a wire layer runs it (the
+        front server's recheck of a long append, see :mod:`.handoff`).
+        """
+        if INTEROP_HEADER in request.headers:
+            return problem_response(error)
+        return tus_error_reply(error)

@@ -10,6 +10,7 @@ the upload is left exactly as before.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterator
 from collective.tusupload.core import errors
 from collective.tusupload.core.info import State
@@ -21,8 +22,10 @@ from dataclasses import field
 from typing import Any
 from typing import BinaryIO
 
+import base64
 import hashlib
 import logging
+import time
 
 
 logger = logging.getLogger("collective.tusupload")
@@ -112,6 +115,61 @@ class Written:
     complete: bool
 
 
+class Checkpoints:
+    """When a long append records its progress, so that a crash loses little.
+
+    The offset of an upload is recorded when its request ends; a server
+    killed during a long body would lose all of it. Every ``every_bytes``
+    bytes or ``every_seconds`` seconds (whichever comes first) the bytes so
+    far are made durable and recorded by ``reach``, so a crash loses at most
+    one interval, and HEAD never reports a byte that is not stored.
+
+    :param reach: makes the first ``count`` bytes of the body durable and
+        records them (the engine: data synced, then the info's offset).
+    """
+
+    def __init__(
+        self,
+        reach: Callable[[int], None],
+        *,
+        every_bytes: int = 64 << 20,
+        every_seconds: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.reach = reach
+        self.every_bytes = every_bytes
+        self.every_seconds = every_seconds
+        self.clock = clock
+        self.recorded = 0
+        self.count = 0
+        self._last = clock()
+
+    def after(self, written: int) -> None:
+        """``written`` bytes are in the store: record them if one is due."""
+        if written <= self.recorded:
+            return
+        now = self.clock()
+        if (
+            written - self.recorded >= self.every_bytes
+            or now - self._last >= self.every_seconds
+        ):
+            self.reach(written)
+            self.recorded = written
+            self.count += 1
+            self._last = now
+
+
+def checkpointed(blocks: Iterator[bytes], checkpoints: Checkpoints) -> Iterator[bytes]:
+    """``blocks``, recording progress between them (see :meth:`.Store.append`:
+    a block is stored before the next one is asked for)."""
+    written = 0
+    for block in blocks:
+        if written:
+            checkpoints.after(written)
+        yield block
+        written += len(block)
+
+
 @dataclass
 class _BodyState:
     """What the block reader observed while streaming a body."""
@@ -130,11 +188,14 @@ def write_chunk(
     room: int | None,
     digests: list[ExpectedDigest],
     block_size: int,
+    checkpoints: Checkpoints | None = None,
 ) -> Written:
     """Append ``body`` to the upload's data at ``offset``; all-or-nothing if hashed.
 
     :param room: most bytes the upload may take (None = unlimited); more
         raise :class:`~.errors.PastLength` and nothing is kept.
+    :param checkpoints: record progress during the body (not with digests:
+        a hashed chunk is kept whole or not at all).
     :raises errors.TusError: the chunk was cut off again (digest mismatch,
         too long); the store is as before.
     """
@@ -153,6 +214,8 @@ def write_chunk(
             complete = count == body.length
         else:
             blocks = read_blocks(body, room, state, block_size)
+            if checkpoints is not None and not digests:
+                blocks = checkpointed(blocks, checkpoints)
             count = store.append(upload_id, offset, blocks)
             complete = not state.disconnected
         # A body cut short fails its digest too: nothing of it is kept.
@@ -258,3 +321,24 @@ def body_of_retry(
         info.id,
     )
     return None
+
+
+def verify_repr_digests(
+    store: Store, info: UploadInfo, old_offset: int, *, block_size: int
+) -> None:
+    """Check the whole upload against the digests the client announced.
+
+    The IETF draft's ``Repr-Digest``, sent at creation, covers the whole
+    upload; it is checked when the upload completes. A mismatch refuses the
+    last chunk: it is cut off again and the offset stays where it began.
+
+    :raises errors.ChecksumMismatch: if a digest differs.
+    """
+    for algorithm, expected in sorted(info.repr_digests.items()):
+        actual = digest_of_data(store, info.id, algorithm, info.length or 0, block_size)
+        if base64.b64encode(actual).decode("ascii") != expected:
+            store.truncate(info.id, old_offset)
+            raise errors.ChecksumMismatch(
+                "Repr-Digest mismatch: the upload's bytes are not the ones "
+                "announced; the last chunk was not kept"
+            )

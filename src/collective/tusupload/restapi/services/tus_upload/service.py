@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from collective.tusupload.adapters.zope import Zope2RequestAdapter
 from collective.tusupload.backend import site_handler
+from collective.tusupload.backend import site_receiver
+from collective.tusupload.core import accesslog
+from collective.tusupload.core import handoff
 from collective.tusupload.core.errors import ServiceUnavailable
 from collective.tusupload.core.ietf.versions import INTEROP_HEADER
 from collective.tusupload.core.request import TusResponse
@@ -126,7 +129,17 @@ def handle(context, request, *, mode: str, endpoint: str, upload_id: str | None)
             body=error.message.encode("utf-8"),
         )
     else:
-        tus_response = handler.handle(upload_request)
+        tus_response = handoff.handle(
+            handler,
+            upload_request,
+            request.environ.get(handoff.ENVIRON_KEY),
+            receiver=lambda: site_receiver(settings),
+            shape=as_rest_error,
+        )
+        if tus_response is None:  # the front server receives the body
+            request.response.setStatus(204)
+            return b""
+    accesslog.log_reply(upload_request, tus_response, client=request.getClientAddr())
     tus_response = as_rest_error(tus_response)
     if upload_request.verb == "HEAD":
         # Zope sends what it is given, even for HEAD (see also
