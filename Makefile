@@ -11,7 +11,7 @@ UV_VERSION := $(shell sed -n 's/^uv==//p' constraints.txt)
 # tests, lint and docs need the test and dev extras as well.
 INSTALLED_RUN := $(VENV)/.installed-run
 INSTALLED := $(VENV)/.installed
-JS_CLIENTS := tests/clients/js
+JS_CLIENTS := tests/helpers/js
 PYTEST_ARGS ?=
 
 .PHONY: help

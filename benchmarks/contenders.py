@@ -1,38 +1,57 @@
-"""Start, address, clean and stop the benchmark's contenders.
+"""The benchmark's contenders, by name: start, address, clean and stop them.
 
 Each contender runs in its own process group on a free loopback port and is
 stopped by :meth:`Contender.stop` (SIGTERM to the group, then SIGKILL).
 
-Every Python contender exists on two servers: waitress (reads each request
-body to its end before the app runs) and gunicorn with gthread workers
-(streams the body to the app), both started by
+Every Python contender exists on three servers: waitress (reads each
+request body to its end before the app runs), gunicorn with gthread workers
+(streams the body to the app) and the add-on's front server (receives
+bodies in threads of its own), all started by
 ``collective.tusupload.deploy.serve`` or, for Zope, as ``make run`` does.
+
+========================= ================================================
+name                      what
+========================= ================================================
+``plone-waitress``        Plone + collective.tusupload, waitress
+``plone-gunicorn``        Plone + collective.tusupload, gunicorn
+``plone-front``           Plone + collective.tusupload, the front server
+``restapi-waitress``      Plone + plone.restapi's own tus service, waitress
+``filter-waitress``       the add-on's WSGI filter, waitress
+``filter-gunicorn``       the add-on's WSGI filter, gunicorn
+``filter-front``          the add-on's WSGI filter, the front server
+``sink-waitress``         a WSGI app that only writes bodies, waitress
+``sink-gunicorn``         the same, gunicorn
+``sink-front``            the same, the front server
+``node``                  @tus/server (Node) with its file store
+========================= ================================================
+
+The Plone and filter contenders run the add-on's code; with ``--baseline``
+each has a twin ``<name>@base`` that runs another checkout
+(:mod:`checkouts`).
 """
 
 from __future__ import annotations
 
+from checkouts import Checkout
+from checkouts import HERE
+from checkouts import THIS
 from pathlib import Path
+from processes import free_port
+from processes import HOST
+from processes import Server
+from processes import wait_ready
+from zope_instance import auth_header
+from zope_instance import THREADS
+from zope_instance import ZopeInstance
 
-import base64
 import http.client
 import importlib.util
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
 import urllib.parse
 
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-BIN = ROOT / ".venv" / "bin"
-PYTHON = str(BIN / "python") if (BIN / "python").exists() else sys.executable
-HOST = "127.0.0.1"
-ADMIN = ("admin", "admin")
-THREADS = 4
 #: ``[server:main]`` of the filter's and the sink's configurations.
 SERVER_MAIN = {
     # A whole-file PATCH of 1 GiB is over waitress's default limit (1 GiB).
@@ -50,79 +69,42 @@ def python_path() -> str:
     return os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def wait_ready(port: int, path: str, process, timeout: float = 180) -> None:
-    """Wait until ``GET path`` gets any HTTP answer, or fail."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            connection = http.client.HTTPConnection(HOST, port, timeout=5)
-            connection.request("GET", path)
-            connection.getresponse().read()
-            connection.close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server on port {port} not ready after {timeout}s")
-
-
-class Server:
-    """One server process in its own process group."""
-
-    def __init__(self, name, command, *, env=None, cwd=ROOT, log_dir: Path) -> None:
-        self.name = name
-        self.log_path = log_dir / f"{name}.log"
-        self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env={**os.environ, **(env or {})},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
-            except ProcessLookupError:
-                pass
-        self.log.close()
-
-
 class Contender:
     """A tus server under test.
 
-    :param key: ``"1"`` .. ``"5"`` as in the issue.
+    :param checkout: whose code it runs (Plone and filter contenders).
     """
 
-    key = ""
-    label = ""
+    name = ""
+    description = ""
+    #: The server it runs on (``waitress``, ``gunicorn``, ``front``, ``node``).
+    server = "waitress"
+    #: Whether Zope serves it (its report counts conflict retries).
+    is_plone = False
+    #: Whether it runs the add-on's code (it gets a twin with --baseline).
+    runs_addon = False
     headers: dict[str, str] = {}
     available = True
     reason = ""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, checkout: Checkout = THIS) -> None:
         self.workdir = workdir
+        self.checkout = checkout
         self.server: Server | None = None
         self.port = 0
         self.notes: list[str] = []
+
+    @property
+    def key(self) -> str:
+        """The name in records and reports (``name@tag`` for a baseline)."""
+        return self.checkout.named(self.name)
+
+    @property
+    def label(self) -> str:
+        suffix = (
+            f" [{self.checkout.tag}: {self.checkout.root}]" if self.checkout.tag else ""
+        )
+        return f"{self.key}: {self.description}{suffix}"
 
     @property
     def pid(self) -> int:
@@ -152,24 +134,22 @@ class Contender:
 
 
 class PasteContender(Contender):
-    """A WSGI app served by ``collective.tusupload.deploy.serve``."""
+    """A WSGI app served by the checkout's serve module (``tusupload-serve``)."""
 
     ini = ""
-    wsgi_server = "waitress"
 
     def start(self) -> None:
         self.port = free_port()
-        ini_path = self.workdir / f"contender{self.key}.ini"
-        ini = self.ini + "\n[server:main]\n" + SERVER_MAIN[self.wsgi_server]
-        ini_path.write_text(
-            ini.format(workdir=self.workdir, threads=THREADS, key=self.key)
-        )
+        base = self.key.replace("@", "-")
+        ini_path = self.workdir / f"{base}.ini"
+        ini = self.ini + "\n[server:main]\n" + SERVER_MAIN[self.server]
+        ini_path.write_text(ini.format(workdir=self.workdir, threads=THREADS, key=base))
         self.server = Server(
-            f"contender{self.key}",
+            base,
             [
-                PYTHON,
+                self.checkout.python,
                 "-m",
-                "collective.tusupload.deploy.serve",
+                self.checkout.serve_module,
                 str(ini_path),
                 "--host",
                 HOST,
@@ -177,6 +157,7 @@ class PasteContender(Contender):
                 str(self.port),
             ],
             env={"PYTHONPATH": python_path()},
+            cwd=self.checkout.root,
             log_dir=self.workdir,
         )
         wait_ready(self.port, "/", self.server.process, timeout=60)
@@ -187,8 +168,9 @@ class PasteContender(Contender):
 
 
 class FilterContender(PasteContender):
-    key = "3"
-    label = "3 filter (waitress)"
+    name = "filter-waitress"
+    description = "filter (waitress)"
+    runs_addon = True
     # As docs/examples/tus-filter.ini, but the app behind the filter only
     # acknowledges (the example app hashes every finished file).
     ini = """\
@@ -198,7 +180,7 @@ filter-with = tus
 
 [filter:tus]
 use = call:collective.tusupload.adapters.wsgi:filter_factory
-tmp_file_dir = {workdir}/filter-uploads-{key}
+tmp_file_dir = {workdir}/uploads-{key}
 upload_path = /files
 upload_valid_duration = 86400
 send_file = false
@@ -206,49 +188,50 @@ max_size = 4294967296
 """
 
 
-class SinkContender(PasteContender):
-    key = "5"
-    label = "5 raw body sink (waitress)"
-    ini = """\
-[app:main]
-use = call:apps:make_sink
-directory = {workdir}/sink-{key}
-"""
-
-
 class FilterGunicornContender(FilterContender):
-    key = "7"
-    label = "7 filter (gunicorn)"
-    wsgi_server = "gunicorn"
-
-
-class SinkGunicornContender(SinkContender):
-    key = "8"
-    label = "8 raw body sink (gunicorn)"
-    wsgi_server = "gunicorn"
+    name = "filter-gunicorn"
+    description = "filter (gunicorn)"
+    server = "gunicorn"
 
 
 class FilterFrontContender(FilterContender):
-    key = "11"
-    label = "11 filter (front server)"
-    wsgi_server = "front"
+    name = "filter-front"
+    description = "filter (front server)"
+    server = "front"
+
+
+class SinkContender(PasteContender):
+    name = "sink-waitress"
+    description = "raw body sink (waitress)"
+    ini = """\
+[app:main]
+use = call:apps:make_sink
+directory = {workdir}/{key}
+"""
+
+
+class SinkGunicornContender(SinkContender):
+    name = "sink-gunicorn"
+    description = "raw body sink (gunicorn)"
+    server = "gunicorn"
 
 
 class SinkFrontContender(SinkContender):
     """The sink on the front server: an app that knows no hand-off reads each
     body from the socket in its own thread (the front's raw body path)."""
 
-    key = "12"
-    label = "12 raw body sink (front server)"
-    wsgi_server = "front"
+    name = "sink-front"
+    description = "raw body sink (front server)"
+    server = "front"
 
 
 class NodeContender(Contender):
-    key = "4"
-    label = "4 @tus/server (Node)"
+    name = "node"
+    description = "@tus/server (Node)"
+    server = "node"
 
-    def __init__(self, workdir: Path) -> None:
-        super().__init__(workdir)
+    def __init__(self, workdir: Path, checkout: Checkout = THIS) -> None:
+        super().__init__(workdir, checkout)
         self.directory = workdir / "node-uploads"
         node_dir = HERE / "node"
         if shutil.which("node") is None:
@@ -267,7 +250,7 @@ class NodeContender(Contender):
         self.port = free_port()
         self.directory.mkdir(exist_ok=True)
         self.server = Server(
-            "contender4",
+            "node",
             [
                 "node",
                 str(HERE / "node" / "server.mjs"),
@@ -294,114 +277,16 @@ class NodeContender(Contender):
                 (self.directory / path).unlink(missing_ok=True)
 
 
-class ZopeInstance:
-    """One Zope instance (temp dir) holding the sites of Plone contenders.
-
-    :param server: ``"waitress"`` (Zope's ``runwsgi``) or ``"gunicorn"``
-        (as ``make run`` serves it).
-    """
-
-    def __init__(
-        self,
-        workdir: Path,
-        sites: list[str],
-        server: str = "waitress",
-    ) -> None:
-        self.workdir = workdir
-        self.server_name = server
-        self.instance = workdir / f"instance-{server}"
-        self.var = workdir / f"var-{server}"
-        self.sites = sites
-        self.server: Server | None = None
-        self.port = 0
-        self.users = 0
-
-    def start(self) -> None:
-        if self.server is not None:
-            return
-        self.port = free_port()
-        env = {
-            **os.environ,
-            "HOST": HOST,
-            "PORT": str(self.port),
-            "THREADS": str(THREADS),
-            "INSTANCE_DIR": str(self.instance),
-            "VAR_DIR": str(self.var),
-            "ADMIN_USER": ADMIN[0],
-            "ADMIN_PASSWORD": ADMIN[1],
-            "SERVER": self.server_name,
-        }
-        subprocess.run(
-            [PYTHON, str(ROOT / "scripts" / "make_instance.py")],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        conf = str(self.instance / "etc" / "zope.conf")
-        ini = self.instance / "etc" / "zope.ini"
-        for site in self.sites:
-            result = subprocess.run(
-                [str(BIN / "zconsole"), "run", conf, str(HERE / "zope_sites.py")],
-                env={**env, "BENCH_SITE": site},
-                capture_output=True,
-            )
-            if result.returncode:
-                raise RuntimeError(
-                    f"creating site {site} failed: {result.stderr.decode()[-2000:]}"
-                )
-        self.server = Server(
-            f"zope-{self.server_name}",
-            [PYTHON, str(ROOT / "scripts" / "serve.py"), str(ini)],
-            env={**env, "TUS_TMP_FILE_DIR": str(self.var / "restapi-tus")},
-            log_dir=self.workdir,
-        )
-        wait_ready(self.port, f"/{self.sites[0]}", self.server.process)
-
-    def retries(self) -> int:
-        """Tus requests Zope retried after a ConflictError, from its log.
-
-        The add-on logs one INFO line per retry (collective.tusupload,
-        ``restapi/events.py``); make_instance's zope.ini logs INFO.
-        """
-        try:
-            text = self.server.log_path.read_text(errors="replace")
-        except (AttributeError, OSError):
-            return 0
-        return text.count("tus request retried after a conflict")
-
-    def pack(self) -> None:
-        """Pack the ZODB so that blobs of deleted uploads leave the disk."""
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=600)
-        connection.request(
-            "POST",
-            "/Control_Panel/Database/main/manage_pack",
-            body="days:float=0",
-            headers={
-                **auth_header(),
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-        )
-        connection.getresponse().read()
-        connection.close()
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
-
-
-def auth_header() -> dict[str, str]:
-    token = base64.b64encode(f"{ADMIN[0]}:{ADMIN[1]}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
-
-
 class PloneContender(Contender):
-    """``<site>/bench/@tus-upload`` on the shared Zope instance."""
+    """``<site>/bench/@tus-upload`` on a shared Zope instance."""
 
+    is_plone = True
     site = ""
 
-    def __init__(self, workdir: Path, instance: ZopeInstance) -> None:
-        super().__init__(workdir)
+    def __init__(
+        self, workdir: Path, checkout: Checkout = THIS, instance: ZopeInstance = None
+    ) -> None:
+        super().__init__(workdir, checkout)
         self.instance = instance
         self.headers = {**auth_header(), "Accept": "application/json"}
 
@@ -436,21 +321,27 @@ class PloneContender(Contender):
 
 
 class AddonContender(PloneContender):
-    key = "1"
-    label = "1 Plone + collective.tusupload (waitress)"
+    name = "plone-waitress"
+    description = "Plone + collective.tusupload (waitress)"
     site = "addon"
+    runs_addon = True
 
-    def __init__(self, workdir: Path, instance: ZopeInstance) -> None:
-        super().__init__(workdir, instance)
-        spec = importlib.util.find_spec("collective.tusupload")
-        services = (
-            Path(spec.origin).parent / "restapi" if spec and spec.origin else None
-        )
+    def __init__(
+        self, workdir: Path, checkout: Checkout = THIS, instance: ZopeInstance = None
+    ) -> None:
+        super().__init__(workdir, checkout, instance)
+        if checkout is THIS:
+            spec = importlib.util.find_spec("collective.tusupload")
+            services = (
+                Path(spec.origin).parent / "restapi" if spec and spec.origin else None
+            )
+        else:
+            services = checkout.root / "src" / "collective" / "tusupload" / "restapi"
         if services is None or not (services / "configure.zcml").exists():
             self.available = False
             self.reason = (
                 "the add-on's own @tus-upload service (src/collective/tusupload/"
-                "restapi, issue 4) is not in this checkout"
+                "restapi) is not in this checkout"
             )
 
     def start(self) -> None:
@@ -471,16 +362,79 @@ class AddonContender(PloneContender):
 
 
 class AddonGunicornContender(AddonContender):
-    key = "6"
-    label = "6 Plone + collective.tusupload (gunicorn)"
+    name = "plone-gunicorn"
+    description = "Plone + collective.tusupload (gunicorn)"
+    server = "gunicorn"
 
 
 class AddonFrontContender(AddonContender):
-    key = "10"
-    label = "10 Plone + collective.tusupload (front server)"
+    name = "plone-front"
+    description = "Plone + collective.tusupload (front server)"
+    server = "front"
 
 
 class RestapiContender(PloneContender):
-    key = "2"
-    label = "2 Plone + plone.restapi tus (waitress)"
+    name = "restapi-waitress"
+    description = "Plone + plone.restapi tus (waitress)"
     site = "restapi"
+
+
+#: Every contender by name, in the order reports list them.
+CONTENDERS: dict[str, type[Contender]] = {
+    kind.name: kind
+    for kind in (
+        AddonContender,
+        AddonGunicornContender,
+        AddonFrontContender,
+        RestapiContender,
+        FilterContender,
+        FilterGunicornContender,
+        FilterFrontContender,
+        SinkContender,
+        SinkGunicornContender,
+        SinkFrontContender,
+        NodeContender,
+    )
+}
+
+
+def make_contenders(
+    names: list[str], workdir: Path, *, baseline: Checkout | None = None
+) -> tuple[list[Contender], list[ZopeInstance]]:
+    """The contenders called ``names`` (and their baseline twins), with the
+    Zope instances that hold the Plone ones.
+
+    :raises KeyError: for an unknown name.
+    """
+    unknown = [name for name in names if name not in CONTENDERS]
+    if unknown:
+        raise KeyError(
+            f"unknown contender(s) {', '.join(unknown)}; known: "
+            + ", ".join(CONTENDERS)
+        )
+    checkouts = [THIS] + ([baseline] if baseline is not None else [])
+    instances: dict[tuple[Checkout, str], ZopeInstance] = {}
+    contenders: list[Contender] = []
+    for name in CONTENDERS:
+        if name not in names:
+            continue
+        kind = CONTENDERS[name]
+        for checkout in checkouts:
+            if checkout is not THIS and (
+                not kind.runs_addon or not checkout.serves(kind.server)
+            ):
+                continue
+            if issubclass(kind, PloneContender):
+                instance = instances.get((checkout, kind.server))
+                if instance is None:
+                    instance = instances[(checkout, kind.server)] = ZopeInstance(
+                        workdir, [], server=kind.server, checkout=checkout
+                    )
+                instance.sites.append(kind.site)
+                contenders.append(kind(workdir, checkout, instance))
+            else:
+                contenders.append(kind(workdir, checkout))
+    for contender in contenders:
+        if isinstance(contender, AddonContender) and not contender.available:
+            contender.instance.sites.remove(contender.site)
+    return contenders, list(instances.values())

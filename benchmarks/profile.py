@@ -1,15 +1,21 @@
 """Profile one contender's server with py-spy while the bench client uploads.
 
-Usage: ``.venv/bin/python benchmarks/profile.py [--contender 1] [--size 256]
-[--chunk 8] [--seconds 20] [--out DIR]``
+Usage: ``.venv/bin/python benchmarks/profile.py [--contender plone-waitress]
+[--size 256] [--chunk 8] [--seconds 20] [--out DIR]``
 
-Writes py-spy's collapsed stacks (``<out>/contender<N>.folded``) and prints the
+Writes py-spy's collapsed stacks (``<out>/<contender>.folded``) and prints the
 functions with the largest own and total share of the samples. Needs py-spy
 (``uv pip install py-spy``) and permission to ptrace the server.
 """
 
 from __future__ import annotations
 
+from bench import make_file
+from bench import MIB
+from checkouts import THIS
+from client import TusClient
+from contenders import CONTENDERS
+from contenders import make_contenders
 from pathlib import Path
 
 import argparse
@@ -19,15 +25,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from client import TusClient  # noqa: E402
-from run import make_file  # noqa: E402
-from run import MIB  # noqa: E402
-
-import contenders as cmod  # noqa: E402
 
 
 #: Leaf frames of threads that wait for work (py-spy --idle shows them too).
@@ -63,32 +60,17 @@ def summarise(folded: Path, top: int = 25) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--contender", default="1")
+    parser.add_argument(
+        "--contender", default="plone-waitress", choices=list(CONTENDERS)
+    )
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--chunk", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--out", default=str(Path(tempfile.gettempdir())))
     options = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="tusupload-profile-"))
-    instance = None
-    if options.contender in ("1", "2", "6"):
-        site = "restapi" if options.contender == "2" else "addon"
-        server = "gunicorn" if options.contender == "6" else "waitress"
-        instance = cmod.ZopeInstance(workdir, [site], server=server)
-        contender = {
-            "1": cmod.AddonContender,
-            "2": cmod.RestapiContender,
-            "6": cmod.AddonGunicornContender,
-        }[options.contender](workdir, instance)
-    else:
-        contender = {
-            "3": cmod.FilterContender,
-            "4": cmod.NodeContender,
-            "5": cmod.SinkContender,
-            "7": cmod.FilterGunicornContender,
-            "8": cmod.SinkGunicornContender,
-        }[options.contender](workdir)
-    folded = Path(options.out) / f"contender{options.contender}.folded"
+    (contender,), instances = make_contenders([options.contender], workdir)
+    folded = Path(options.out) / f"{options.contender}.folded"
     try:
         contender.start()
         path = make_file(workdir, options.size * MIB)
@@ -106,7 +88,7 @@ def main() -> int:
         thread.start()
         subprocess.run(
             [
-                str(cmod.BIN / "py-spy"),
+                str(THIS.bin / "py-spy"),
                 "record",
                 "--pid",
                 str(contender.pid),
@@ -128,7 +110,7 @@ def main() -> int:
         thread.join()
     finally:
         contender.stop()
-        if instance is not None:
+        for instance in instances:
             instance.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     summarise(folded)

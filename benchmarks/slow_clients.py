@@ -19,7 +19,12 @@ from before the load to its peak. Run alone::
 
 from __future__ import annotations
 
+from checkouts import THIS
 from pathlib import Path
+from processes import free_port
+from processes import HOST
+from processes import rss_bytes
+from zope_instance import ADMIN
 
 import argparse
 import asyncio
@@ -27,7 +32,6 @@ import base64
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,17 +42,9 @@ import urllib.error
 import urllib.request
 
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
-ADMIN = ("admin", "admin")
+ROOT = THIS.root
 KIB = 1024
 SERVERS = ("front", "waitress", "gunicorn")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def basic_auth() -> str:
@@ -117,16 +113,7 @@ class Site:
     def rss(self) -> int:
         """Resident memory of the server's processes, in bytes."""
         assert self.process is not None
-        total = 0
-        for pid in process_tree(self.process.pid):
-            try:
-                with open(f"/proc/{pid}/status") as status:
-                    for line in status:
-                        if line.startswith("VmRSS:"):
-                            total += int(line.split()[1]) * KIB
-            except OSError:
-                continue
-        return total
+        return rss_bytes(self.process.pid)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -138,20 +125,6 @@ class Site:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         self.log.close()
-
-
-def process_tree(pid: int) -> list[int]:
-    pids, index = [pid], 0
-    while index < len(pids):
-        current = pids[index]
-        index += 1
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as children:
-                    pids += [int(child) for child in children.read().split()]
-        except OSError:
-            continue
-    return pids
 
 
 # -- the load ---------------------------------------------------------------------
@@ -311,6 +284,30 @@ def measure(server: str, workdir: Path, **load_options) -> dict:
         "stored": results["stored"],
         **load_options,
     }
+
+
+def measure_all(workdir: Path) -> list[dict]:
+    """The step of ``make bench``: 16 uploads + 32 slowloris on each server,
+    128 + 128 on the front server."""
+    rows = []
+    plan = [(server, 16, 32) for server in SERVERS]
+    plan.append(("front", 128, 128))
+    for server, uploads, loris in plan:
+        print(f"== slow clients: {server}, {uploads} uploads, {loris} slowloris")
+        try:
+            rows.append(
+                measure(
+                    server,
+                    workdir,
+                    uploads=uploads,
+                    loris=loris,
+                    rate=256 * KIB,
+                    duration=20.0,
+                )
+            )
+        except Exception as error:  # one server failing must not lose the rest
+            print(f"   failed: {type(error).__name__}: {error}", flush=True)
+    return rows
 
 
 def report(rows: list[dict]) -> str:

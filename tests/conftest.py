@@ -3,16 +3,27 @@
 from collective.tusupload.testing import FUNCTIONAL_TESTING
 from collective.tusupload.testing import INTEGRATION_TESTING
 from collective.tusupload.testing import PublicationFailures
+from helpers.network import free_port
+from helpers.plone_tus import EDITOR
+from helpers.plone_tus import PASSWORD
+from helpers.plone_tus import USERS
 from pathlib import Path
+from plone import api
+from plone.app.testing import login
+from plone.app.testing import logout
+from plone.app.testing import setRoles
+from plone.app.testing import TEST_USER_ID
+from plone.app.testing import TEST_USER_NAME
+from Products.SiteAccess.VirtualHostMonster import manage_addVirtualHostMonster
 from pytest_plone import fixtures_factory
 
 import os
 import pytest
 import requests
 import signal
-import socket
 import subprocess
 import time
+import transaction
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +46,52 @@ def publication_failures():
     """Tracebacks of the requests whose publication fails during the test."""
     with PublicationFailures() as failures:
         yield failures
+
+
+@pytest.fixture
+def upload_dir(tmp_path):
+    """The test's own upload directory (the site's ``tmp_dir`` setting).
+
+    Each test has its own, so that unfinished uploads another test left
+    behind never count against a user's limits of pending uploads here.
+    """
+    path = tmp_path / "uploads"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def site(functional, functional_portal, upload_dir):
+    """The functional test site, committed for its WSGI server.
+
+    Users: those of :data:`helpers.plone_tus.USERS` (password
+    :data:`~helpers.plone_tus.PASSWORD`) and the browser tests' editor.
+    Content: a folder ``docs`` holding a File ``report``, a folder ``inbox``.
+    A virtual host monster at the root, for ``VirtualHostBase`` URLs.
+    """
+    portal = functional_portal
+    app = functional["app"]
+    if "virtual_hosting" not in app.objectIds():
+        manage_addVirtualHostMonster(app, "virtual_hosting")
+    setRoles(portal, TEST_USER_ID, ["Manager"])
+    login(portal, TEST_USER_NAME)
+    api.portal.set_registry_record("collective.tusupload.tmp_dir", str(upload_dir))
+    for user_id, roles in USERS.items():
+        api.user.create(
+            email=f"{user_id}@example.org",
+            username=user_id,
+            password=PASSWORD,
+            roles=roles,
+        )
+    portal.acl_users.userFolderAddUser(
+        EDITOR[0], EDITOR[1], ["Member", "Contributor", "Editor"], []
+    )
+    docs = api.content.create(container=portal, type="Folder", id="docs", title="Docs")
+    api.content.create(container=docs, type="File", id="report", title="Report")
+    api.content.create(container=portal, type="Folder", id="inbox", title="Inbox")
+    logout()
+    transaction.commit()
+    return portal
 
 
 @pytest.fixture(scope="session")
@@ -108,12 +165,6 @@ class RunSite:
 
     def output(self) -> str:
         return self.log.read_text()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ import collective.tusupload
 import io
 import os
 import pytest
-import sys
 
 
 webob = pytest.importorskip("webob")
@@ -109,7 +108,7 @@ def test_options_from_text_and_unknown_options_are_accepted(tmp_path):
         upload_path="/ignored",
     )
     assert tus.send_file is False
-    assert tus.handler.expiry == 30.0
+    assert tus.handler.engine.expiry == 30.0
     assert tus.handle().headers["Tus-Max-Size"] == "99"
 
 
@@ -119,9 +118,8 @@ def test_tmp_file_dir_is_required():
 
 
 def test_zope_adapter_through_the_legacy_api(tmp_path):
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from collective.tusupload.adapters.zope import Zope2RequestAdapter
-    from test_adapters_zope import FakeRequest
+    from helpers.zope_request import FakeRequest
 
     post = FakeRequest(
         "http://nohost/site/upload",

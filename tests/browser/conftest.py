@@ -5,15 +5,14 @@ client; Playwright never downloads a browser here.
 """
 
 from collections.abc import Iterator
+from helpers.plone_tus import EDITOR
 from pathlib import Path
-from plone import api
 from plone.testing.zope import WSGI_SERVER_FIXTURE
 from webtest.http import StopableWSGIServer
 
 import os
 import pytest
 import time
-import transaction
 
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -25,8 +24,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-EDITOR_NAME = "editor"
-EDITOR_PASSWORD = "editor-secret-42"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -49,27 +46,6 @@ def chromium():
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
-
-
-@pytest.fixture
-def site(functional_portal, tmp_path):
-    """The test site with an editor and a folder, committed for the server.
-
-    Each test has an upload directory of its own, so that the unfinished
-    uploads another test left behind don't count against the editor's
-    limits of pending uploads here.
-    """
-    portal = functional_portal
-    uploads = tmp_path / "uploads"
-    uploads.mkdir()
-    api.portal.set_registry_record("collective.tusupload.tmp_dir", str(uploads))
-    portal.acl_users.userFolderAddUser(
-        EDITOR_NAME, EDITOR_PASSWORD, ["Member", "Contributor", "Editor"], []
-    )
-    with api.env.adopt_roles(["Manager"]):
-        api.content.create(container=portal, type="Folder", id="inbox", title="Inbox")
-    transaction.commit()
-    return portal
 
 
 @pytest.fixture
@@ -105,8 +81,8 @@ def page(chromium, site, publication_failures):
         ),
     )
     page.goto(f"{site.absolute_url()}/login")
-    page.fill('input[name="__ac_name"]', EDITOR_NAME)
-    page.fill('input[name="__ac_password"]', EDITOR_PASSWORD)
+    page.fill('input[name="__ac_name"]', EDITOR[0])
+    page.fill('input[name="__ac_password"]', EDITOR[1])
     page.locator("#login-form").get_by_role("button", name="Log in").click()
     page.wait_for_selector("#portal-personaltools, .personaltools-wrapper, #toolbar")
     assert any(cookie["name"] == "__ac" for cookie in context.cookies())

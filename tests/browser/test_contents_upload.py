@@ -4,7 +4,7 @@ With the add-on, Plone's Upload button in the Contents view leads to the
 resumable upload page of the folder shown; without it, it is Plone's own.
 """
 
-from browser_helpers import DASHBOARD
+from helpers.browser import DASHBOARD
 from plone import api
 
 import pytest

@@ -4,13 +4,13 @@ axe-core comes from npm (``tests/browser/js``, pinned by its lockfile) and is
 injected into the page by the test.
 """
 
-from browser_helpers import drop
-from browser_helpers import open_upload_page
-from browser_helpers import set_settings
-from browser_helpers import start_upload
-from browser_helpers import tile
-from browser_helpers import wait_for_all_complete
-from browser_helpers import wait_for_errors
+from helpers.browser import drop
+from helpers.browser import open_upload_page
+from helpers.browser import set_settings
+from helpers.browser import start_upload
+from helpers.browser import tile
+from helpers.browser import wait_for_all_complete
+from helpers.browser import wait_for_errors
 from pathlib import Path
 
 import json

@@ -1,20 +1,20 @@
 """The upload page in a real headless Chromium, against the test server."""
 
-from browser_helpers import DASHBOARD
-from browser_helpers import download
-from browser_helpers import drop
-from browser_helpers import file_state
-from browser_helpers import finished_links
-from browser_helpers import item_url_for
-from browser_helpers import MIB
-from browser_helpers import open_upload_page
-from browser_helpers import random_bytes
-from browser_helpers import set_settings
-from browser_helpers import sha256
-from browser_helpers import start_upload
-from browser_helpers import uppy_files
-from browser_helpers import wait_for_all_complete
-from browser_helpers import wait_for_progress
+from helpers.browser import DASHBOARD
+from helpers.browser import download
+from helpers.browser import drop
+from helpers.browser import file_state
+from helpers.browser import finished_links
+from helpers.browser import item_url_for
+from helpers.browser import MIB
+from helpers.browser import open_upload_page
+from helpers.browser import random_bytes
+from helpers.browser import set_settings
+from helpers.browser import start_upload
+from helpers.browser import uppy_files
+from helpers.browser import wait_for_all_complete
+from helpers.browser import wait_for_progress
+from helpers.digests import sha256
 
 import pytest
 

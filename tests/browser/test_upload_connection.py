@@ -1,22 +1,22 @@
 """Offline, leaving and coming back: issue 14, points 2, 5 and 6."""
 
-from browser_helpers import DASHBOARD
-from browser_helpers import download
-from browser_helpers import drop_generated
-from browser_helpers import file_state
-from browser_helpers import generated_bytes
-from browser_helpers import item_url_for
-from browser_helpers import MIB
-from browser_helpers import open_upload_page
-from browser_helpers import seconds_left
-from browser_helpers import set_settings
-from browser_helpers import sha256
-from browser_helpers import start_upload
-from browser_helpers import tile
-from browser_helpers import tus_requests
-from browser_helpers import uppy_files
-from browser_helpers import wait_for_all_complete
-from browser_helpers import wait_for_progress
+from helpers.browser import DASHBOARD
+from helpers.browser import download
+from helpers.browser import drop_generated
+from helpers.browser import file_state
+from helpers.browser import generated_bytes
+from helpers.browser import item_url_for
+from helpers.browser import MIB
+from helpers.browser import open_upload_page
+from helpers.browser import seconds_left
+from helpers.browser import set_settings
+from helpers.browser import start_upload
+from helpers.browser import tile
+from helpers.browser import tus_requests
+from helpers.browser import uppy_files
+from helpers.browser import wait_for_all_complete
+from helpers.browser import wait_for_progress
+from helpers.digests import sha256
 
 import pytest
 import time

@@ -3,18 +3,18 @@
 Issue 14, points 1, 3 and 4.
 """
 
-from browser_helpers import drop
-from browser_helpers import file_state
-from browser_helpers import MIB
-from browser_helpers import open_upload_page
-from browser_helpers import random_bytes
-from browser_helpers import set_settings
-from browser_helpers import start_upload
-from browser_helpers import tile
-from browser_helpers import tus_requests
-from browser_helpers import UPPY
-from browser_helpers import wait_for_all_complete
-from browser_helpers import wait_for_errors
+from helpers.browser import drop
+from helpers.browser import file_state
+from helpers.browser import MIB
+from helpers.browser import open_upload_page
+from helpers.browser import random_bytes
+from helpers.browser import set_settings
+from helpers.browser import start_upload
+from helpers.browser import tile
+from helpers.browser import tus_requests
+from helpers.browser import UPPY
+from helpers.browser import wait_for_all_complete
+from helpers.browser import wait_for_errors
 
 import pytest
 

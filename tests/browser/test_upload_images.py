@@ -1,11 +1,11 @@
 """Image uploads leave no false warning in the log: issue 14, point 14."""
 
-from browser_helpers import download
-from browser_helpers import drop
-from browser_helpers import item_url_for
-from browser_helpers import open_upload_page
-from browser_helpers import start_upload
-from browser_helpers import wait_for_all_complete
+from helpers.browser import download
+from helpers.browser import drop
+from helpers.browser import item_url_for
+from helpers.browser import open_upload_page
+from helpers.browser import start_upload
+from helpers.browser import wait_for_all_complete
 from io import BytesIO
 from plone import api
 

@@ -4,8 +4,8 @@ The page's own words come from the add-on's catalogs (locales/), Uppy's
 labels from Uppy's locale pack for the same language.
 """
 
-from browser_helpers import drop
-from browser_helpers import open_upload_page
+from helpers.browser import drop
+from helpers.browser import open_upload_page
 from pathlib import Path
 from plone import api
 from pythongettext.msgfmt import Msgfmt

@@ -7,17 +7,17 @@ concatenation extension), in pieces of the size the site's settings give,
 and the first piece with the request that creates the upload.
 """
 
-from browser_helpers import download
-from browser_helpers import drop
-from browser_helpers import drop_generated
-from browser_helpers import generated_bytes
-from browser_helpers import item_url_for
-from browser_helpers import MIB
-from browser_helpers import open_upload_page
-from browser_helpers import set_settings
-from browser_helpers import sha256
-from browser_helpers import start_upload
-from browser_helpers import wait_for_all_complete
+from helpers.browser import download
+from helpers.browser import drop
+from helpers.browser import drop_generated
+from helpers.browser import generated_bytes
+from helpers.browser import item_url_for
+from helpers.browser import MIB
+from helpers.browser import open_upload_page
+from helpers.browser import set_settings
+from helpers.browser import start_upload
+from helpers.browser import wait_for_all_complete
+from helpers.digests import sha256
 
 import pytest
 

@@ -1,8 +1,8 @@
 """The tusupload-cleanup console script: options, output, exit codes."""
 
 from collective.tusupload.core import FileStore
-from collective.tusupload.core.store import new_upload_id
-from collective.tusupload.core.store import UploadInfo
+from collective.tusupload.core.ids import new_upload_id
+from collective.tusupload.core.info import UploadInfo
 
 import fcntl
 import os

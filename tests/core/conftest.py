@@ -2,81 +2,11 @@
 
 from collective.tusupload.core import FileStore
 from collective.tusupload.core import Handler
-from collective.tusupload.core import TusRequest
-from collective.tusupload.core import TusResponse
+from collective.tusupload.core.request import DEFAULT_MAX_HEADER_LENGTH
+from helpers.core_client import Client
+from helpers.core_client import FakeClock
 
-import io
 import pytest
-
-
-BASE_URL = "http://example.org/files"
-
-
-class FakeClock:
-    """A clock that only moves when told."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Client:
-    """Builds TusRequests for a handler, the way an adapter would."""
-
-    def __init__(self, handler: Handler, principal: str | None = "alice") -> None:
-        self.handler = handler
-        self.principal = principal
-
-    def request(
-        self,
-        method,
-        upload_id=None,
-        body=None,
-        headers=None,
-        principal="default",
-        content_length="auto",
-        tus_version="1.0.0",
-    ) -> TusResponse:
-        all_headers = {}
-        if tus_version is not None:
-            all_headers["Tus-Resumable"] = tus_version
-        all_headers.update(headers or {})
-        if content_length == "auto":
-            content_length = len(body) if isinstance(body, bytes) else None
-        stream = io.BytesIO(body) if isinstance(body, bytes) else body
-        request = TusRequest(
-            method=method,
-            headers=all_headers,
-            body=stream,
-            upload_id=upload_id,
-            base_url=BASE_URL,
-            principal=self.principal if principal == "default" else principal,
-            content_length=content_length,
-        )
-        return self.handler.handle(request)
-
-    def create(self, length=None, headers=None, **kwargs) -> str:
-        """POST a new upload and return its id."""
-        all_headers = {} if length is None else {"Upload-Length": str(length)}
-        all_headers.update(headers or {})
-        response = self.request("POST", headers=all_headers, **kwargs)
-        assert response.status == 201, (response.status, response.body)
-        return response.headers["Location"].rsplit("/", 1)[1]
-
-    def patch(self, upload_id, offset, body, headers=None, **kwargs) -> TusResponse:
-        all_headers = {
-            "Content-Type": "application/offset+octet-stream",
-            "Upload-Offset": str(offset),
-        }
-        all_headers.update(headers or {})
-        return self.request(
-            "PATCH", upload_id, body=body, headers=all_headers, **kwargs
-        )
-
-    def head(self, upload_id, **kwargs) -> TusResponse:
-        return self.request("HEAD", upload_id, **kwargs)
 
 
 @pytest.fixture
@@ -103,9 +33,14 @@ def client(handler):
 def make_client(store, clock):
     """Build a client for a handler with other settings on the same store."""
 
-    def factory(principal="alice", **settings):
+    def factory(principal="alice", max_header_length=None, **settings):
+        """``max_header_length`` is the host's (the client), the rest the handler's."""
         settings.setdefault("clock", clock)
-        return Client(Handler(store, **settings), principal=principal)
+        return Client(
+            Handler(store, **settings),
+            principal=principal,
+            max_header_length=max_header_length or DEFAULT_MAX_HEADER_LENGTH,
+        )
 
     return factory
 

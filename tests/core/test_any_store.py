@@ -5,15 +5,9 @@ from collective.tusupload.core import Hooks
 from collective.tusupload.core import MemoryLocker
 from collective.tusupload.core.cleanup import cleanup
 from collective.tusupload.core.compose import default_locker
+from helpers.memory_store import MemoryStore
 
-import os
 import pytest
-import sys
-
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from memory_store import MemoryStore  # noqa: E402
 
 
 BASE = "http://example.org/files"

@@ -3,7 +3,7 @@
 from collective.tusupload.core.cleanup import cleanup
 from collective.tusupload.core.sweep import last_sweep
 from collective.tusupload.core.sweep import sweep
-from collective.tusupload.core.tus.headers import http_date
+from collective.tusupload.core.tus.layer import http_date
 
 import fcntl
 import io
@@ -242,7 +242,7 @@ def hold_lock_in_subprocess(store, upload_id):
     """Start a process holding the upload's lock until its stdin closes."""
     script = (
         "import sys\n"
-        "from collective.tusupload.core.filestore import FileLocker\n"
+        "from collective.tusupload.core.filestore.locker import FileLocker\n"
         f"with FileLocker({store.directory!r}).lock({upload_id!r}):\n"
         "    print('held', flush=True)\n"
         "    sys.stdin.read()\n"
@@ -451,7 +451,7 @@ def run_together(script: str, directory: str, *, processes: int) -> list:
 SWEEPER = """
 import json, sys
 from collective.tusupload.core.cleanup import cleanup
-from collective.tusupload.core.filestore import FileStore
+from collective.tusupload.core.filestore.store import FileStore
 sys.stdin.readline()  # start together
 summary = cleanup(FileStore(sys.argv[1], fsync=False), clock=lambda: 4e9)
 print(json.dumps(summary.to_dict()))

@@ -5,9 +5,9 @@ from collective.tusupload.core.disk import directory_problem
 from collective.tusupload.core.disk import format_size
 from collective.tusupload.core.disk import free_space
 from collective.tusupload.core.disk import no_space_as_507
-from small_disk import files_in
-from small_disk import MIB
-from small_disk import small_disk
+from helpers.small_disk import files_in
+from helpers.small_disk import MIB
+from helpers.small_disk import small_disk
 
 import errno
 import pytest

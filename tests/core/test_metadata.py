@@ -1,8 +1,8 @@
 """Upload-Metadata parsing and formatting."""
 
 from collective.tusupload.core import errors
-from collective.tusupload.core.tus.metadata import format_metadata
-from collective.tusupload.core.tus.metadata import parse_metadata
+from collective.tusupload.core.metadata import format_metadata
+from collective.tusupload.core.metadata import parse_metadata
 from hypothesis import given
 from hypothesis import strategies as st
 

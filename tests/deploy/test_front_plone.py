@@ -25,26 +25,26 @@ PASSWORD = "alice-secret-1"
 
 
 @pytest.fixture(scope="module")
-def site(run_sites, tmp_path_factory):
-    site = run_sites(
+def front_site(run_sites, tmp_path_factory):
+    front_site = run_sites(
         tmp_path_factory.mktemp("front-plone"),
         admin_password=ADMIN_PASSWORD,
         env={"RECHECK_AFTER": "1"},
     )
-    site.start()
-    yield site
-    site.stop()
+    front_site.start()
+    yield front_site
+    front_site.stop()
 
 
 @pytest.fixture
-def alice(site):
+def alice(front_site):
     """A Contributor; removed again after the test."""
     admin = requests.Session()
-    admin.auth = site.auth
+    admin.auth = front_site.auth
     admin.headers["Accept"] = "application/json"
     user = f"alice{time.monotonic_ns()}"
     created = admin.post(
-        f"{site.url}/@users",
+        f"{front_site.url}/@users",
         json={
             "username": user,
             "email": f"{user}@example.org",
@@ -58,12 +58,12 @@ def alice(site):
     session.user = user
     session.admin = admin
     yield session
-    admin.delete(f"{site.url}/@users/{user}")
+    admin.delete(f"{front_site.url}/@users/{user}")
 
 
-def create(site, session, length: int) -> str:
+def create(front_site, session, length: int) -> str:
     reply = session.post(
-        f"{site.url}/@tus-upload",
+        f"{front_site.url}/@tus-upload",
         headers={
             **TUS,
             "Upload-Length": str(length),
@@ -80,10 +80,10 @@ def append(session, url: str, data: bytes, offset: int) -> requests.Response:
     )
 
 
-def test_a_deleted_user_can_append_no_byte_more(site, alice):
-    url = create(site, alice, 3000)
+def test_a_deleted_user_can_append_no_byte_more(front_site, alice):
+    url = create(front_site, alice, 3000)
     assert append(alice, url, b"a" * 1000, 0).status_code == 204
-    deleted = alice.admin.delete(f"{site.url}/@users/{alice.user}")
+    deleted = alice.admin.delete(f"{front_site.url}/@users/{alice.user}")
     assert deleted.status_code == 204
     refused = append(alice, url, b"b" * 1000, 1000)
     assert refused.status_code in (401, 404), refused.text
@@ -91,22 +91,22 @@ def test_a_deleted_user_can_append_no_byte_more(site, alice):
     assert alice.admin.head(url, headers=TUS).status_code == 404
 
 
-def test_a_removed_role_stops_the_next_chunk(site, alice):
-    url = create(site, alice, 3000)
+def test_a_removed_role_stops_the_next_chunk(front_site, alice):
+    url = create(front_site, alice, 3000)
     assert append(alice, url, b"a" * 1000, 0).status_code == 204
     changed = alice.admin.patch(
-        f"{site.url}/@users/{alice.user}", json={"roles": {"Contributor": False}}
+        f"{front_site.url}/@users/{alice.user}", json={"roles": {"Contributor": False}}
     )
     assert changed.status_code == 204, changed.text
     refused = append(alice, url, b"b" * 1000, 1000)
     assert refused.status_code == 403, refused.text
 
 
-def test_a_changed_password_stops_the_next_chunk(site, alice):
-    url = create(site, alice, 3000)
+def test_a_changed_password_stops_the_next_chunk(front_site, alice):
+    url = create(front_site, alice, 3000)
     assert append(alice, url, b"a" * 1000, 0).status_code == 204
     changed = alice.admin.patch(
-        f"{site.url}/@users/{alice.user}", json={"password": "another-secret-2"}
+        f"{front_site.url}/@users/{alice.user}", json={"password": "another-secret-2"}
     )
     assert changed.status_code == 204, changed.text
     # The old password no longer authenticates: an anonymous request, and
@@ -117,10 +117,10 @@ def test_a_changed_password_stops_the_next_chunk(site, alice):
     assert alice.head(url, headers=TUS).headers["Upload-Offset"] == "1000"
 
 
-def test_a_long_body_is_cut_once_the_role_is_removed(site, alice):
+def test_a_long_body_is_cut_once_the_role_is_removed(front_site, alice):
     """A PATCH that streams on is authorised again every second."""
     length = 64 << 20
-    url = create(site, alice, length)
+    url = create(front_site, alice, length)
     token = b64encode(f"{alice.user}:{PASSWORD}".encode()).decode()
     head = (
         f"PATCH /{url.split('/', 3)[3]} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -140,7 +140,7 @@ def test_a_long_body_is_cut_once_the_role_is_removed(site, alice):
         except OSError:
             return
 
-    with socket.create_connection(("127.0.0.1", site.port), timeout=30) as sock:
+    with socket.create_connection(("127.0.0.1", front_site.port), timeout=30) as sock:
         sock.sendall(head)
         sender = threading.Thread(target=dribble, args=(sock,), daemon=True)
         sender.start()
@@ -148,7 +148,8 @@ def test_a_long_body_is_cut_once_the_role_is_removed(site, alice):
         removed_at = time.monotonic()
         before = sent[0]
         changed = alice.admin.patch(
-            f"{site.url}/@users/{alice.user}", json={"roles": {"Contributor": False}}
+            f"{front_site.url}/@users/{alice.user}",
+            json={"roles": {"Contributor": False}},
         )
         assert changed.status_code == 204
         data = b""
@@ -165,7 +166,7 @@ def test_a_long_body_is_cut_once_the_role_is_removed(site, alice):
     # default 60 s; the bound leaves room for a busy machine.
     assert cut_after < 10
     alice.admin.patch(
-        f"{site.url}/@users/{alice.user}", json={"roles": {"Contributor": True}}
+        f"{front_site.url}/@users/{alice.user}", json={"roles": {"Contributor": True}}
     )
     kept = int(alice.head(url, headers=TUS).headers["Upload-Offset"])
     # Kept: what arrived while it was authorised, nothing of the last second.
@@ -176,8 +177,8 @@ def test_a_long_body_is_cut_once_the_role_is_removed(site, alice):
     ("path", "status"),
     [("/Plone/%ff", 400), ("/Plone/%c3%28/x", 400), ("/Plone/@tus-upload/%ff", 404)],
 )
-def test_paths_that_are_not_utf8_get_4xx_never_500(site, path, status):
-    url = f"http://127.0.0.1:{site.port}{path}"
+def test_paths_that_are_not_utf8_get_4xx_never_500(front_site, path, status):
+    url = f"http://127.0.0.1:{front_site.port}{path}"
     reply = requests.get(url)
     assert reply.status_code == status
     assert reply.text == "the path is not valid UTF-8\n"

@@ -4,7 +4,7 @@ Every test runs a real server on 127.0.0.1 and talks to it over sockets,
 as a client (or an attacker) would.
 """
 
-from front_helpers import read_reply
+from helpers.front import read_reply
 
 import http.client
 import pytest

@@ -5,10 +5,10 @@ server; clients are raw sockets and ``requests``, so that bodies can be cut,
 stalled and dribbled on purpose.
 """
 
-from collective.tusupload.adapters.finish import RecordFinish
+from collective.tusupload.adapters.completion import NoteCompletion
 from collective.tusupload.adapters.wsgi import Filter
 from collective.tusupload.core.errors import HookRefused
-from front_helpers import read_reply
+from helpers.front import read_reply
 
 import hashlib
 import logging
@@ -40,7 +40,7 @@ class Received:
         return [b"page"]
 
 
-class Switch(RecordFinish):
+class Switch(NoteCompletion):
     """Filter hooks whose ``before_append`` refuses while ``refuse`` is set."""
 
     def __init__(self) -> None:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, run_sites):
+def served(tmp_path_factory, run_sites):
     run_site = run_sites(
         tmp_path_factory.mktemp("run-cleanup"), admin_password=AUTH[1]
     ).start()
@@ -28,8 +28,8 @@ def site(tmp_path_factory, run_sites):
     run_site.stop()
 
 
-def test_unfinished_upload_is_gone_after_expiry_plus_one_interval(site):
-    url = site["url"]
+def test_unfinished_upload_is_gone_after_expiry_plus_one_interval(served):
+    url = served["url"]
     settings = requests.patch(
         f"{url}/@controlpanels/tusupload-controlpanel",
         json={"upload_expiry": EXPIRY, "cleanup_interval": INTERVAL},
@@ -76,6 +76,6 @@ def test_unfinished_upload_is_gone_after_expiry_plus_one_interval(site):
     print(f"unfinished upload removed {gone_after:.1f} s after its last PATCH")
     assert gone_after >= EXPIRY - 1
     assert not data_file.exists()
-    log = site["log"].read_text()
+    log = served["log"].read_text()
     assert "tusupload cleanup scheduler started (Zope start-up)" in log
     assert f"tusupload cleanup of {directory}: removed 1 expired upload(s)" in log

@@ -4,9 +4,10 @@ from collective.tusupload import preflight
 from collective.tusupload.core import FileStore
 from collective.tusupload.core import UploadInfo
 from collective.tusupload.core.errors import HookRefused
-from collective.tusupload.core.store import new_upload_id
+from collective.tusupload.core.ids import new_upload_id
+from collective.tusupload.core.info import State
 from collective.tusupload.settings import UploadSettings
-from small_disk import small_disk
+from helpers.small_disk import small_disk
 from ZODB.DemoStorage import DemoStorage
 from ZODB.interfaces import IBlobStorage
 from zope.interface import implementer
@@ -69,7 +70,7 @@ class TestPendingUsage:
         add(store, length=3 * KIB)
         add(store, length=None, offset=0)
         add(store, "bob", length=100 * KIB)
-        add(store, finished=True)
+        add(store, state=State.FINISHED)
         add(store, expires=NOW - 1)
         usage = preflight.pending_usage(store, "alice", now=NOW)
         assert (usage.uploads, usage.size) == (2, 3 * KIB)

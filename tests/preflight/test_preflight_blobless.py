@@ -5,13 +5,13 @@ A real instance: a FileStorage without ``blob-dir``, a Plone site made by
 The refusal comes before any byte, in words that name cause and fix.
 """
 
+from helpers.network import free_port
 from pathlib import Path
 
 import os
 import pytest
 import requests
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -57,12 +57,6 @@ pipeline =
 def upload_files(directory: Path) -> list[str]:
     """The files of uploads (not the cleanup's own ``.last-sweep`` and lock)."""
     return sorted(path.name for path in directory.iterdir() if path.name[0] != ".")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

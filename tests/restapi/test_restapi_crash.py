@@ -7,35 +7,25 @@ client goes on the way it normally resumes.
 """
 
 from base64 import b64encode
-from pathlib import Path
+from helpers.digests import sha256
+from helpers.tus_js import needs_node
+from helpers.tus_js import run_js
 
-import hashlib
-import json
-import os
 import pytest
 import random
 import requests
-import shutil
 import signal
-import subprocess
 import time
 
 
 pytestmark = pytest.mark.slow
 
-HERE = Path(__file__).resolve().parent
-JS_DRIVER = HERE / "js_with_headers.js"
-NODE_MODULES = HERE.parent / "clients" / "js" / "node_modules"
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = "application/offset+octet-stream"
 SIZE = 3 * 1024 * 1024 + 5
 CHUNK = 1024 * 1024
 
 tusclient = pytest.importorskip("tusclient.client")
-needs_node = pytest.mark.skipif(
-    shutil.which("node") is None or not NODE_MODULES.is_dir(),
-    reason="node and tests/clients/js/node_modules are needed",
-)
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +65,6 @@ def items_named(site, prefix: str) -> list[str]:
     response.raise_for_status()
     names = [item["@id"].rsplit("/", 1)[1] for item in response.json()["items"]]
     return sorted(name for name in names if name.startswith(prefix))
-
-
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def download(site, url: str) -> bytes:
@@ -158,7 +144,7 @@ def test_kill_after_the_commit_then_a_retry_creates_no_second_item(crash_site):
     assert retry.status_code == 204, retry.text
     assert retry.headers["Location"] == content_url
     assert items_named(crash_site, "after") == ["after.bin"]
-    assert sha256_of(download(crash_site, content_url)) == sha256_of(data)
+    assert sha256(download(crash_site, content_url)) == sha256(data)
 
 
 def test_kill_before_the_commit_then_a_retry_creates_the_item(crash_site):
@@ -174,7 +160,7 @@ def test_kill_before_the_commit_then_a_retry_creates_the_item(crash_site):
     retry = patch(crash_site, url, data[CHUNK:], CHUNK)
     assert retry.status_code == 204, retry.text
     assert items_named(crash_site, "before") == ["before.bin"]
-    assert sha256_of(download(crash_site, retry.headers["Location"])) == sha256_of(data)
+    assert sha256(download(crash_site, retry.headers["Location"])) == sha256(data)
 
 
 def test_tuspy_resumes_after_a_kill_before_the_commit(crash_site, tmp_path):
@@ -206,7 +192,7 @@ def test_tuspy_resumes_after_a_kill_before_the_commit(crash_site, tmp_path):
     second.upload()
     assert items_named(crash_site, "tuspy-crash") == ["tuspy-crash.bin"]
     content = download(crash_site, f"{crash_site.url}/tuspy-crash.bin")
-    assert sha256_of(content) == sha256_of(source.read_bytes())
+    assert sha256(content) == sha256(source.read_bytes())
 
 
 @needs_node
@@ -221,13 +207,13 @@ def test_tus_js_client_resumes_after_a_kill_before_the_commit(crash_site, tmp_pa
         "metadata": {"filename": "js-crash.bin"},
         "headers": {"Authorization": basic(crash_site)},
     }
-    events = run_js(options)
+    events = run_js(options, timeout=180)
     assert events[-1]["event"] == "error"
     created = [event for event in events if event["event"] == "created"]
     assert created, events
     assert_killed(crash_site)
     crash_site.arm(None)
-    events = run_js({**options, "uploadUrl": created[-1]["url"]})
+    events = run_js({**options, "uploadUrl": created[-1]["url"]}, timeout=180)
     success = events[-1]
     assert success["event"] == "success", events[-3:]
     assert success["status"] == 204
@@ -235,16 +221,4 @@ def test_tus_js_client_resumes_after_a_kill_before_the_commit(crash_site, tmp_pa
     assert chunks[0]["bytesAccepted"] == SIZE  # only the last chunk again
     assert items_named(crash_site, "js-crash") == ["js-crash.bin"]
     content = download(crash_site, success["location"])
-    assert sha256_of(content) == sha256_of(source.read_bytes())
-
-
-def run_js(options: dict) -> list[dict]:
-    completed = subprocess.run(
-        ["node", str(JS_DRIVER), json.dumps(options)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-        env={**os.environ},
-    )
-    return [json.loads(line) for line in completed.stdout.splitlines() if line]
+    assert sha256(content) == sha256(source.read_bytes())

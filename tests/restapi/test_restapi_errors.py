@@ -4,11 +4,11 @@ A real WSGI server (the functional layer); for the full disk the upload
 directory is a 1 MiB tmpfs.
 """
 
+from helpers.plone_tus import PASSWORD
+from helpers.small_disk import files_in
+from helpers.small_disk import MIB
+from helpers.small_disk import small_disk
 from plone import api
-from plone_tus import PASSWORD
-from small_disk import files_in
-from small_disk import MIB
-from small_disk import small_disk
 
 import html
 import pytest

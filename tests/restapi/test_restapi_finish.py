@@ -1,11 +1,11 @@
 """Finishing: a forced ConflictError, @tus-replace, and the pending uploads page."""
 
+from helpers.plone_tus import client_for
+from helpers.plone_tus import download
+from helpers.plone_tus import objects_in
+from helpers.plone_tus import PASSWORD
+from helpers.plone_tus import PREFER
 from plone.dexterity.interfaces import IDexterityContent
-from plone_tus import client_for
-from plone_tus import download
-from plone_tus import objects_in
-from plone_tus import PASSWORD
-from plone_tus import PREFER
 from ZODB.POSException import ConflictError
 from zope.component import getGlobalSiteManager
 from zope.lifecycleevent.interfaces import IObjectAddedEvent

@@ -6,9 +6,9 @@ reply's status line.
 """
 
 from base64 import b64encode
-from plone_tus import OCTETS
-from plone_tus import PASSWORD
-from plone_tus import TUS
+from helpers.plone_tus import OCTETS
+from helpers.plone_tus import PASSWORD
+from helpers.plone_tus import TUS
 from urllib.parse import urlsplit
 
 import http.client

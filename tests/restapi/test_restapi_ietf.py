@@ -7,13 +7,12 @@ compared with the source by SHA-256 through ``@@download``. The Plone
 policy (owner binding, exactly-once finish) is the one tus 1.0 gets.
 """
 
-from plone_tus import download
-from plone_tus import PASSWORD
-from plone_tus import sha256
-from test_restapi_clients import file_sha256
-from test_restapi_clients import last
-from test_restapi_clients import needs_node
-from test_restapi_clients import run_js
+from helpers.digests import sha256
+from helpers.plone_tus import download
+from helpers.plone_tus import PASSWORD
+from helpers.plone_tus import upload_with_js
+from helpers.tus_js import last
+from helpers.tus_js import needs_node
 
 import pytest
 import random
@@ -44,7 +43,8 @@ def test_tus_js_client_ietf_aborted_and_resumed(
         "metadata": {"filename": f"{protocol}.bin"},
     }
     aborted = last(
-        run_js({**options, "abortAfter": 4 * CHUNK}, representation=False), "aborted"
+        upload_with_js({**options, "abortAfter": 4 * CHUNK}, representation=False),
+        "aborted",
     )
     assert aborted["bytesAccepted"] == 4 * CHUNK
     head = requests.head(
@@ -55,12 +55,14 @@ def test_tus_js_client_ietf_aborted_and_resumed(
     )
     assert head.headers["Upload-Offset"] == str(4 * CHUNK)
     assert head.headers["Upload-Complete"] == "?0"
-    events = run_js({**options, "uploadUrl": aborted["url"]}, representation=False)
+    events = upload_with_js(
+        {**options, "uploadUrl": aborted["url"]}, representation=False
+    )
     chunks = [event for event in events if event["event"] == "chunk"]
     assert chunks[0]["bytesAccepted"] == 5 * CHUNK  # resumed, not restarted
     success = last(events, "success")
     assert success.get("location") == f"{folder_url}/{protocol}.bin", events[-3:]
-    assert sha256(download(success["location"])) == file_sha256(source)
+    assert sha256(download(success["location"])) == sha256(source)
 
 
 class IetfClient:
@@ -133,3 +135,37 @@ def test_ietf_errors_stay_problem_details(site, endpoint):
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.json()["expected-offset"] == 3
     assert response.json()["provided-offset"] == 9
+
+
+# -- the editors' text of July 2026 (interop 8) ---------------------------------
+
+
+def test_interop_8_409_says_the_upload_is_incomplete(site, endpoint):
+    alice = IetfClient(endpoint, "alice")
+    url = alice.create(b"abc", **{"Upload-Complete": "?0"}).headers["Location"]
+    response = alice.append(url, 9, b"d", False)
+    assert response.status_code == 409
+    assert response.headers["Upload-Complete"] == "?0"
+    assert response.headers["Upload-Offset"] == "3"
+
+
+def test_interop_8_upload_limit_says_min_size(site, endpoint):
+    alice = IetfClient(endpoint, "alice")
+    options = alice.session.options(endpoint, timeout=30)
+    assert options.headers["Upload-Limit"].startswith("min-size=0, ")
+    url = alice.create(b"abc", **{"Upload-Complete": "?0"}).headers["Location"]
+    head = alice.session.head(url, timeout=30)
+    assert head.headers["Upload-Limit"].startswith("min-size=0, ")
+
+
+def test_interop_8_get_reads_the_offset_like_head(site, endpoint):
+    alice = IetfClient(endpoint, "alice")
+    url = alice.create(b"abc", **{"Upload-Complete": "?0"}).headers["Location"]
+    head = alice.session.head(url, timeout=30)
+    got = alice.session.get(url, timeout=30)
+    assert (got.status_code, got.content) == (204, b"")
+    for name in ("Upload-Offset", "Upload-Complete", "Cache-Control"):
+        assert got.headers[name] == head.headers[name]
+    # Without the draft's header a GET finds nothing, as before.
+    plain = requests.get(url, auth=("alice", PASSWORD), timeout=30)
+    assert plain.status_code == 404

@@ -4,8 +4,8 @@ Checked at creation (413 before any byte) against what the store holds for
 that user; a finished or deleted upload frees its share at once.
 """
 
+from helpers.small_disk import MIB
 from plone import api
-from small_disk import MIB
 
 import pytest
 import transaction

@@ -6,9 +6,9 @@ ordering or on the names they choose, and Zope has nothing to retry.
 """
 
 from concurrent.futures import ThreadPoolExecutor
-from plone_tus import client_for
-from plone_tus import download
-from plone_tus import objects_in
+from helpers.plone_tus import client_for
+from helpers.plone_tus import download
+from helpers.plone_tus import objects_in
 
 import threading
 

@@ -1,5 +1,11 @@
 """Who may upload what where: types, limits, the auth matrix and CSRF."""
 
+from helpers.digests import sha256
+from helpers.plone_tus import client_for
+from helpers.plone_tus import cookie_login
+from helpers.plone_tus import download
+from helpers.plone_tus import objects_in
+from helpers.plone_tus import png_bytes
 from plone import api
 from plone.app.testing import login
 from plone.app.testing import logout
@@ -7,12 +13,6 @@ from plone.app.testing import setRoles
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import TEST_USER_NAME
-from plone_tus import client_for
-from plone_tus import cookie_login
-from plone_tus import download
-from plone_tus import objects_in
-from plone_tus import png_bytes
-from plone_tus import sha256
 from Products.CMFPlone.interfaces.constrains import ISelectableConstrainTypes
 
 import pytest

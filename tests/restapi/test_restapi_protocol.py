@@ -1,12 +1,12 @@
 """The tus 1.0.0 checklist through Plone's ``@tus-upload`` (real WSGI server)."""
 
 from base64 import b64encode
+from helpers.digests import sha256
+from helpers.plone_tus import download
+from helpers.plone_tus import objects_in
+from helpers.plone_tus import OCTETS
+from helpers.plone_tus import PREFER
 from plone import api
-from plone_tus import download
-from plone_tus import objects_in
-from plone_tus import OCTETS
-from plone_tus import PREFER
-from plone_tus import sha256
 
 import email.utils
 import hashlib

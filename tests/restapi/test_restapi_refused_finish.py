@@ -6,32 +6,23 @@ acknowledged, so that the client, run again the way it normally resumes
 (HEAD, then the rest), finishes the upload, once.
 """
 
-from plone_tus import cookie_login
-from plone_tus import download
-from plone_tus import objects_in
-from plone_tus import sha256
+from helpers.digests import sha256
+from helpers.plone_tus import cookie_login
+from helpers.plone_tus import download
+from helpers.plone_tus import objects_in
+from helpers.tus_js import needs_node
+from helpers.tus_js import run_js
 
-import json
-import os
 import pytest
 import random
 import requests
-import shutil
-import subprocess
 
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-JS_DRIVER = os.path.join(HERE, "js_with_headers.js")
-NODE_MODULES = os.path.join(HERE, "..", "clients", "js", "node_modules")
 SIZE = 2 * 1024 * 1024 + 11
 CHUNK = 512 * 1024
 LAST = SIZE - SIZE % CHUNK  # where the last chunk begins
 
 tusclient = pytest.importorskip("tusclient.client")
-needs_node = pytest.mark.skipif(
-    shutil.which("node") is None or not os.path.isdir(NODE_MODULES),
-    reason="node and tests/clients/js/node_modules are needed",
-)
 
 
 @pytest.fixture
@@ -112,14 +103,3 @@ def test_tus_js_client_resumes_after_a_refused_final_patch(
     assert objects_in(site) == ["js.bin", "report"]
     with open(source, "rb") as data:
         assert sha256(download(f"{folder_url}/js.bin")) == sha256(data.read())
-
-
-def run_js(options: dict) -> list[dict]:
-    completed = subprocess.run(
-        ["node", JS_DRIVER, json.dumps(options)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    return [json.loads(line) for line in completed.stdout.splitlines() if line]

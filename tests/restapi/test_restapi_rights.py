@@ -4,11 +4,11 @@ Access taken away in Plone stops the next chunk at once, not only the
 finish; a deleted user's unfinished uploads are removed with the account.
 """
 
+from helpers.plone_tus import objects_in
 from plone import api
 from plone.app.testing import login
 from plone.app.testing import logout
 from plone.app.testing import SITE_OWNER_NAME
-from plone_tus import objects_in
 
 import time
 import transaction

@@ -76,10 +76,10 @@ class TestFsync:
         assert get_settings().fsync is expected
 
     def test_store_follows_setting(self, portal, monkeypatch, tmp_path):
-        from collective.tusupload.backend import open_store
+        from collective.tusupload.backend import open_backend
 
         monkeypatch.setenv("TUSUPLOAD_FSYNC", "1")
         monkeypatch.setenv("TUSUPLOAD_TMP_DIR", str(tmp_path))
-        store = open_store()
+        store = open_backend().store
         assert store.fsync is True
         assert store.directory == str(tmp_path)

@@ -2,6 +2,7 @@
 gunicorn or waitress with SERVER=...), stops on Ctrl-C or TERM."""
 
 from collective.tusupload.deploy import config as server_config
+from helpers.network import free_port
 from pathlib import Path
 from ZODB.fsIndex import fsIndex
 
@@ -19,13 +20,6 @@ import waitress.adjustments
 ROOT = Path(__file__).resolve().parents[2]
 
 slow = pytest.mark.slow
-
-
-def free_port() -> int:
-    """A TCP port that was free on 127.0.0.1 a moment ago (tests import no conftest)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def installed_addons(site) -> dict[str, bool]:

@@ -13,7 +13,6 @@ from collective.tusupload.core.compose import Backend
 from collective.tusupload.core.compose import file_backend
 from collective.tusupload.core.disk import directory_problem
 from collective.tusupload.core.errors import ServiceUnavailable
-from collective.tusupload.core.filestore import FileStore
 from collective.tusupload.core.handoff import ReceiveHooks
 from collective.tusupload.core.protocol import Handler
 from collective.tusupload.policy import PloneHooks
@@ -46,11 +45,6 @@ def open_backend(settings: UploadSettings | None = None) -> Backend:
                 settings.directory, problem or str(error)
             )
         ) from error
-
-
-def open_store(settings: UploadSettings | None = None) -> FileStore:
-    """The store of unfinished uploads (see :func:`open_backend`)."""
-    return open_backend(settings).store  # type: ignore[return-value]
 
 
 def _handler_key(settings: UploadSettings) -> tuple:

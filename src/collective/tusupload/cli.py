@@ -1,7 +1,7 @@
 """``tusupload-cleanup``: remove expired uploads from cron, without Zope.
 
-Imports only the core and the standard library, so it starts in a moment and
-needs neither ``zope.conf`` nor a database::
+Imports only the core, :mod:`.environment` and the standard library, so it
+starts in a moment and needs neither ``zope.conf`` nor a database::
 
     tusupload-cleanup --dir /srv/plone/var/tusupload
     tusupload-cleanup --dir /srv/plone/var/tusupload --older-than 172800 --dry-run
@@ -16,13 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from collective.tusupload.core.cleanup import DEFAULT_GRACE
 from collective.tusupload.core.sweep import sweep
+from collective.tusupload.environment import TMP_DIR_VARIABLE
 
 import argparse
 import os
 import sys
-
-
-TMP_DIR_ENVIRONMENT_VARIABLE = "TUSUPLOAD_TMP_DIR"  # as in settings.py
 
 
 def seconds(value: str) -> float:
@@ -48,10 +46,10 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--dir",
-        default=os.environ.get(TMP_DIR_ENVIRONMENT_VARIABLE) or None,
+        default=os.environ.get(TMP_DIR_VARIABLE, "").strip() or None,
         help=(
             "the upload directory (the add-on's temporary directory setting); "
-            f"defaults to ${TMP_DIR_ENVIRONMENT_VARIABLE}"
+            f"defaults to ${TMP_DIR_VARIABLE}"
         ),
     )
     parser.add_argument(
@@ -89,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     options = parser.parse_args(argv)
     if not options.dir:
-        parser.error(f"--dir is required unless {TMP_DIR_ENVIRONMENT_VARIABLE} is set")
+        parser.error(f"--dir is required unless {TMP_DIR_VARIABLE} is set")
     directory = options.dir
     if not os.path.isdir(directory):
         return fail(f"no such directory: {directory}")

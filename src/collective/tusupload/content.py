@@ -11,6 +11,7 @@ upload may go (only after the commit).
 from __future__ import annotations
 
 from collective.tusupload import logger
+from collective.tusupload.core.sizes import BLOCK_SIZE
 from dataclasses import dataclass
 from persistent.list import PersistentList
 from plone.dexterity.utils import addContentToContainer
@@ -38,7 +39,6 @@ import shutil
 
 FALLBACK_TYPE = "File"
 IMAGE_TYPE = "Image"
-COPY_BLOCK_SIZE = 1 << 20
 
 #: Annotation key of the ids of the uploads an object was made from.
 UPLOAD_IDS_KEY = "collective.tusupload.upload_ids"
@@ -194,7 +194,7 @@ def blob_from_path(data_path: str, *, jar=None) -> Blob:
             error,
         )
         with open(data_path, "rb") as source, open(link_path, "wb") as target:
-            shutil.copyfileobj(source, target, COPY_BLOCK_SIZE)
+            shutil.copyfileobj(source, target, BLOCK_SIZE)
     blob = Blob()
     if jar is not None:
         jar.add(blob)
@@ -216,7 +216,7 @@ def blob_from_stream(data: BinaryIO, *, jar=None) -> Blob:
     if jar is not None:
         jar.add(blob)
     with blob.open("w") as target:
-        shutil.copyfileobj(data, target, COPY_BLOCK_SIZE)
+        shutil.copyfileobj(data, target, BLOCK_SIZE)
     return blob
 
 

@@ -12,6 +12,9 @@ Points:
 ``finish-after-commit``
     the content's transaction committed; the upload is not yet recorded
     as finished.
+``filter-after-app``
+    the WSGI filter's app answered a finished upload with 2xx and its reply
+    was closed; the upload is not yet recorded as finished.
 """
 
 import os

@@ -1,4 +1,4 @@
-"""Browser layer, settings schema and events of collective.tusupload."""
+"""Browser layer, settings schema, and the names of the add-on's endpoints."""
 
 from collective.tusupload import _
 from collective.tusupload.core.disk import directory_problem
@@ -9,6 +9,12 @@ from zope.publisher.interfaces.browser import IDefaultBrowserLayer
 
 
 REGISTRY_PREFIX = "collective.tusupload"
+
+#: The REST endpoint of uploads: ``<folder>/@tus-upload`` creates, and every
+#: upload lives at ``<folder-or-item>/@tus-upload/<id>``.
+ENDPOINT = "@tus-upload"
+#: The REST endpoint that creates an upload replacing an item's file.
+REPLACE_ENDPOINT = "@tus-replace"
 
 
 class ICollectiveTusuploadLayer(IDefaultBrowserLayer):

@@ -56,10 +56,13 @@ class Target:
 
 @dataclass(frozen=True)
 class SweepRecord:
-    """The outcome of the last sweep of a directory in this process."""
+    """The outcome of the last sweep of a directory in this process.
+
+    :ivar ended_at: when the sweep ended (seconds since the epoch).
+    """
 
     directory: str
-    finished: float
+    ended_at: float
     summary: CleanupSummary
 
 
@@ -69,7 +72,7 @@ _records_guard = threading.Lock()
 
 def remember(directory: str, summary: CleanupSummary) -> SweepRecord:
     """Keep ``summary`` as the last sweep of ``directory`` (for the Manager view)."""
-    record = SweepRecord(directory=directory, finished=time.time(), summary=summary)
+    record = SweepRecord(directory=directory, ended_at=time.time(), summary=summary)
     with _records_guard:
         _records[directory] = record
     return record

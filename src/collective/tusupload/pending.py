@@ -8,6 +8,7 @@ from collective.tusupload.content import file_details
 from collective.tusupload.core.compose import Backend
 from collective.tusupload.core.errors import TusError
 from collective.tusupload.core.removal import remove_upload
+from collective.tusupload.record import UploadRecord
 from dataclasses import dataclass
 
 import time
@@ -47,7 +48,8 @@ def list_pending(
             continue
         if info.finished:
             continue  # a record kept for replays, not an upload in progress
-        folder = info.extra.get("context_path", "")
+        record = UploadRecord.of(info)
+        folder = record.context_path
         if site_path and not (
             folder == site_path or folder.startswith(site_path + "/")
         ):
@@ -61,7 +63,7 @@ def list_pending(
                 offset=info.offset,
                 length=info.length,
                 expires=info.expires,
-                mode=info.extra.get("mode", ""),
+                mode=record.mode,
             )
         )
     pending.sort(key=lambda upload: upload.expires or time.time())

@@ -3,9 +3,10 @@
 :class:`PloneHooks` bind each upload to the principal and the folder (or
 item) that created it, check permissions, types, CSRF and the limits before
 a byte is accepted (see :mod:`.preflight`), and turn a complete upload into
-content (:mod:`.content`) in the request's transaction (:mod:`.finish`).
+content (:mod:`.content`) in the request's transaction (:mod:`.transactions`).
 The hooks hold no state of their own: what they need of the request comes
-as ``request.context``, a :class:`PloneContext`.
+as ``request.context``, a :class:`PloneRequest`; what they decide about an
+upload is kept with it as an :class:`~.record.UploadRecord`.
 """
 
 from __future__ import annotations
@@ -26,18 +27,21 @@ from collective.tusupload.content import object_by_uid
 from collective.tusupload.content import replace_from_upload
 from collective.tusupload.content import was_made_from
 from collective.tusupload.core.errors import HookRefused
-from collective.tusupload.core.finishing import Finishing
+from collective.tusupload.core.finish import Finish
 from collective.tusupload.core.hooks import Hooks
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
 from collective.tusupload.core.store import Store
+from collective.tusupload.core.wire import prefers_representation
 from collective.tusupload.faults import fault_point
-from collective.tusupload.finish import context_key
-from collective.tusupload.finish import FinishWithTransaction
-from collective.tusupload.finish import take_turn
-from collective.tusupload.settings import get_settings
+from collective.tusupload.record import context_key
+from collective.tusupload.record import MODE_CREATE
+from collective.tusupload.record import UploadRecord
+from collective.tusupload.settings import UploadSettings
+from collective.tusupload.transactions import FinishWithTransaction
+from collective.tusupload.transactions import take_turn
 from dataclasses import dataclass
 from plone.protect.authenticator import check as check_csrf_token
 from plone.protect.interfaces import IDisableCSRFProtection
@@ -50,8 +54,6 @@ import json
 import uuid
 
 
-MODE_CREATE = "create"
-MODE_REPLACE = "replace"
 ADD_UPLOAD = "collective.tusupload: Add upload"
 ADD_CONTENT = "Add portal content"
 MODIFY_CONTENT = "Modify portal content"
@@ -82,21 +84,30 @@ def check_csrf(request) -> None:
     alsoProvides(request, IDisableCSRFProtection)
 
 
-@dataclass
-class PloneContext:
-    """The Plone side of one tus request, handed to the hooks."""
+@dataclass(frozen=True)
+class PloneRequest:
+    """The Plone side of one upload request; the hooks get it as ``request.context``.
 
-    context: object
-    request: object
+    :ivar target: the folder (a new upload) or the item (a new file for it)
+        the endpoint was called on.
+    :ivar zope_request: Zope's request.
+    :ivar mode: :data:`~.record.MODE_CREATE` or :data:`~.record.MODE_REPLACE`.
+    :ivar target_url: the target's URL as the client spelled it.
+    :ivar settings: the site's upload settings, read once for the request.
+    """
+
+    target: object
+    zope_request: object
     mode: str
-    context_url: str
+    target_url: str
+    settings: UploadSettings
 
 
 class PloneHooks(Hooks):
     """Plone's policy around the upload engine (one instance per backend).
 
     Each hook reads the request's Plone side from ``request.context`` (a
-    :class:`PloneContext`).
+    :class:`PloneRequest`).
 
     :param store: the engine's store (its data becomes the content's blob).
     :param locker: the engine's locker (finishes into one folder take turns).
@@ -109,39 +120,41 @@ class PloneHooks(Hooks):
     # -- creation ---------------------------------------------------------
 
     def before_create(self, request: TusRequest, info: UploadInfo) -> None:
-        plone: PloneContext = request.context
+        plone: PloneRequest = request.context
         if request.principal is None:
             raise HookRefused(401, "log in to upload")
-        check_csrf(plone.request)
-        context = plone.context
-        metadata = info.metadata
-        extra = {
-            "mode": plone.mode,
-            "context": context_key(context),
-            "context_path": "/".join(context.getPhysicalPath()),
-        }
+        check_csrf(plone.zope_request)
+        target = plone.target
+        record = UploadRecord(
+            mode=plone.mode,
+            context=context_key(target),
+            context_path="/".join(target.getPhysicalPath()),
+        )
         try:
             if plone.mode == MODE_CREATE:
                 self._check_may_add(plone)
                 if not info.is_partial:
-                    extra.update(self._plan_creation(plone, metadata))
+                    record = self._plan_creation(plone, info.metadata, record)
             else:
                 self._check_may_replace(plone)
                 if not info.is_partial:
-                    extra.update(self._plan_replacement(plone, metadata))
+                    record = self._plan_replacement(plone, info.metadata, record)
         except ContentError as error:
             raise HookRefused(error.status, error.message) from None
-        preflight.check_before_create(store=self.store, context=context, info=info)
-        info.extra.update(extra)
+        preflight.check_before_create(
+            store=self.store, context=target, info=info, settings=plone.settings
+        )
+        record.keep_in(info)
 
-    def _plan_creation(self, plone: PloneContext, metadata) -> dict:
+    def _plan_creation(
+        self, plone: PloneRequest, metadata, record: UploadRecord
+    ) -> UploadRecord:
         details = file_details(metadata)
-        self._check_mime_type(details.content_type)
-        context = plone.context
+        self._check_mime_type(plone, details.content_type)
+        target = plone.target
         requested = metadata.get("@type") or None
-        portal_type = choose_portal_type(context, details=details, requested=requested)
-        allowed = addable_types(context)
-        if portal_type not in allowed:
+        portal_type = choose_portal_type(target, details=details, requested=requested)
+        if portal_type not in addable_types(target):
             if requested:
                 raise ContentError(403, f"{portal_type!r} can't be added here")
             raise ContentError(
@@ -149,35 +162,42 @@ class PloneHooks(Hooks):
                 f"files of type {details.content_type} become {portal_type!r}, "
                 "which can't be added here",
             )
-        fieldname = metadata.get("fieldname") or None
-        file_field_for_type(portal_type, fieldname)
-        # Decided now, so that a finish can be found again after a crash.
-        content_uid = uuid.uuid4().hex
-        return {
-            "portal_type": portal_type,
-            "fieldname": fieldname,
-            "content_uid": content_uid,
-        }
+        field = metadata.get("fieldname") or None
+        file_field_for_type(portal_type, field)
+        return UploadRecord(
+            mode=record.mode,
+            context=record.context,
+            context_path=record.context_path,
+            portal_type=portal_type,
+            field=field,
+            # Decided now, so that a finish can be found again after a crash.
+            content_uid=uuid.uuid4().hex,
+        )
 
-    def _plan_replacement(self, plone: PloneContext, metadata) -> dict:
+    def _plan_replacement(
+        self, plone: PloneRequest, metadata, record: UploadRecord
+    ) -> UploadRecord:
         details = file_details(metadata)
-        self._check_mime_type(details.content_type)
-        fieldname = metadata.get("fieldname") or None
-        file_field_of(plone.context, fieldname)
-        return {"fieldname": fieldname, "target": context_key(plone.context)}
+        self._check_mime_type(plone, details.content_type)
+        field = metadata.get("fieldname") or None
+        file_field_of(plone.target, field)
+        return UploadRecord(
+            mode=record.mode,
+            context=record.context,
+            context_path=record.context_path,
+            field=field,
+        )
 
-    def _check_mime_type(self, content_type: str) -> None:
-        if not get_settings().allows_mime_type(content_type):
+    def _check_mime_type(self, plone: PloneRequest, content_type: str) -> None:
+        if not plone.settings.allows_mime_type(content_type):
             raise ContentError(415, f"files of type {content_type} are not allowed")
 
-    def _check_may_add(self, plone: PloneContext) -> None:
-        if not _may(ADD_UPLOAD, plone.context) or not _may(ADD_CONTENT, plone.context):
+    def _check_may_add(self, plone: PloneRequest) -> None:
+        if not _may(ADD_UPLOAD, plone.target) or not _may(ADD_CONTENT, plone.target):
             raise HookRefused(403, "you may not upload into this folder")
 
-    def _check_may_replace(self, plone: PloneContext) -> None:
-        if not _may(ADD_UPLOAD, plone.context) or not _may(
-            MODIFY_CONTENT, plone.context
-        ):
+    def _check_may_replace(self, plone: PloneRequest) -> None:
+        if not _may(ADD_UPLOAD, plone.target) or not _may(MODIFY_CONTENT, plone.target):
             raise HookRefused(403, "you may not replace this item's file")
 
     # -- access -----------------------------------------------------------
@@ -189,72 +209,71 @@ class PloneHooks(Hooks):
         withdrawn, a user disabled) stops the next chunk, not only the
         finish.
         """
-        plone: PloneContext = request.context
-        if info.extra.get("mode", MODE_CREATE) == MODE_CREATE:
+        plone: PloneRequest = request.context
+        if UploadRecord.of(info).mode == MODE_CREATE:
             self._check_may_add(plone)
         else:
             self._check_may_replace(plone)
 
     def may_access(self, request: TusRequest, info: UploadInfo) -> bool:
         """Only in the folder (or item) the upload was created in."""
-        plone: PloneContext = request.context
-        return info.extra.get("context") == context_key(plone.context)
+        plone: PloneRequest = request.context
+        return UploadRecord.of(info).context == context_key(plone.target)
 
     def before_terminate(self, request: TusRequest, info: UploadInfo) -> None:
-        check_csrf(request.context.request)
+        check_csrf(request.context.zope_request)
 
     # -- finishing --------------------------------------------------------
 
     def after_finish(
-        self, request: TusRequest, info: UploadInfo, finishing: Finishing
+        self, request: TusRequest, info: UploadInfo, finish: Finish
     ) -> dict:
         """Create (or replace) the content; the finish commits with the transaction.
 
         Finishes into one folder (or item) take turns, each on a fresh view
-        of the database: see :func:`~.finish.take_turn`.
+        of the database: see :func:`~.transactions.take_turn`.
         """
-        plone: PloneContext = request.context
+        plone: PloneRequest = request.context
         # The upload's own mode: replace uploads continue at <item>/@tus-upload.
-        mode = info.extra.get("mode", MODE_CREATE)
-        context = plone.context
-        turn = take_turn(self.locker, context)
+        record = UploadRecord.of(info)
+        target = plone.target
+        turn = take_turn(self.locker, target)
         outcome = FinishWithTransaction(
-            finishing,
+            finish,
             turn=turn,
             # Zope's retry of a POST creates a fresh upload: this one goes.
             discard_on_failure=request.verb == "POST",
         )
-        finishing.defer()
-        check_csrf(plone.request)
+        finish.defer()
+        check_csrf(plone.zope_request)
         details = file_details(info.metadata)
-        fieldname = info.extra.get("fieldname")
         try:
             with self._data(info) as data:
-                if mode == MODE_CREATE:
+                if record.mode == MODE_CREATE:
                     self._check_may_add(plone)
                     obj = create_from_upload(
-                        context,
-                        portal_type=info.extra["portal_type"],
+                        target,
+                        portal_type=record.portal_type,
                         details=details,
-                        fieldname=fieldname,
-                        uid=info.extra.get("content_uid"),
+                        fieldname=record.field,
+                        uid=record.content_uid,
                         upload_id=info.id,
                         **data,
                     )
-                    url = f"{plone.context_url}/{obj.getId()}"
+                    url = f"{plone.target_url}/{obj.getId()}"
                 else:
                     self._check_may_replace(plone)
                     obj = replace_from_upload(
-                        context,
+                        target,
                         details=details,
-                        fieldname=fieldname,
+                        fieldname=record.field,
                         upload_id=info.id,
                         **data,
                     )
-                    url = plone.context_url
+                    url = plone.target_url
         except ContentError as error:
             raise HookRefused(error.status, error.message) from None
-        outcome.content = content_record(obj, url=url, fieldname=fieldname)
+        outcome.content = content_record(obj, url=url, fieldname=record.field)
         fault_point("finish-before-commit")
         return outcome.content
 
@@ -269,25 +288,24 @@ class PloneHooks(Hooks):
             yield {"data": stream}
 
     def find_finished(self, request: TusRequest, info: UploadInfo) -> dict | None:
-        """The content a ``finishing`` upload became, if its transaction committed."""
-        plone: PloneContext = request.context
-        fieldname = info.extra.get("fieldname")
-        context = plone.context
-        if info.extra.get("mode", MODE_CREATE) == MODE_REPLACE:
-            if not was_made_from(context, info.id):
+        """The content a ``FINISHING`` upload became, if its transaction committed."""
+        plone: PloneRequest = request.context
+        record = UploadRecord.of(info)
+        target = plone.target
+        if record.mode != MODE_CREATE:
+            if not was_made_from(target, info.id):
                 return None
-            return content_record(context, url=plone.context_url, fieldname=fieldname)
-        uid = info.extra.get("content_uid")
-        obj = object_by_uid(context, uid) if uid else None
+            return content_record(target, url=plone.target_url, fieldname=record.field)
+        uid = record.content_uid
+        obj = object_by_uid(target, uid) if uid else None
         if obj is None or not was_made_from(obj, info.id):
             return None
-        if aq_parent(aq_inner(obj)) is not None and context_key(
-            aq_parent(aq_inner(obj))
-        ) == context_key(context):
-            url = f"{plone.context_url}/{obj.getId()}"
+        parent = aq_parent(aq_inner(obj))
+        if parent is not None and context_key(parent) == context_key(target):
+            url = f"{plone.target_url}/{obj.getId()}"
         else:
             url = obj.absolute_url()
-        return content_record(obj, url=url, fieldname=fieldname)
+        return content_record(obj, url=url, fieldname=record.field)
 
     def finished_reply(
         self, request: TusRequest, info: UploadInfo, response: TusResponse
@@ -318,18 +336,6 @@ def content_record(obj, *, url: str, fieldname: str | None) -> dict:
         "uid": IUUID(obj, None),
         "summary": content_summary(obj, url=url, fieldname=fieldname),
     }
-
-
-def prefers_representation(request: TusRequest) -> bool:
-    """Whether the request says ``Prefer: return=representation`` (RFC 7240)."""
-    for name, value in (request.headers or {}).items():
-        if str(name).lower() != "prefer":
-            continue
-        for preference in str(value).split(","):
-            token = preference.split(";", 1)[0].replace(" ", "").lower()
-            if token in ("return=representation", 'return="representation"'):
-                return True
-    return False
 
 
 def _may(permission: str, context) -> bool:

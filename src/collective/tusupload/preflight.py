@@ -26,8 +26,9 @@ from collective.tusupload.core.disk import directory_problem
 from collective.tusupload.core.disk import format_size
 from collective.tusupload.core.errors import HookRefused
 from collective.tusupload.core.errors import TusError
+from collective.tusupload.core.info import UploadInfo
+from collective.tusupload.core.store import Leftovers
 from collective.tusupload.core.store import Store
-from collective.tusupload.core.store import UploadInfo
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from ZODB.interfaces import IBlobStorage
@@ -57,7 +58,7 @@ def check_before_create(
     store: Store,
     context,
     info: UploadInfo,
-    settings: UploadSettings | None = None,
+    settings: UploadSettings,
     now: float | None = None,
 ) -> None:
     """Run every check for a new upload of ``info.principal`` into ``context``.
@@ -66,13 +67,9 @@ def check_before_create(
     :param context: the folder or item the upload is for (its database is
         where the content will be stored).
     :param info: the new upload (its length and principal are used).
-    :param settings: the upload settings; read from the registry if omitted.
+    :param settings: the site's upload settings (read once per request).
     :raises HookRefused: 503 for a misconfigured site, 413 over a limit.
     """
-    if settings is None:
-        from collective.tusupload.settings import get_settings
-
-        settings = get_settings()
     storage = database_storage(context)
     if storage is not None:
         check_blob_storage(storage)
@@ -184,8 +181,9 @@ def pending_usage(store: Store, principal: str | None, *, now: float) -> Pending
     """
     uploads = size = 0
     expiries = []
+    can_tell = isinstance(store, Leftovers)
     for upload_id in store.list_ids():
-        if not store.has_data(upload_id):
+        if can_tell and not store.has_data(upload_id):
             # A finished upload's record (its data became the content): a
             # look at the directory instead of reading and parsing the record.
             continue

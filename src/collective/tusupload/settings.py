@@ -1,5 +1,8 @@
 """The add-on's settings as plain values, read from the Plone registry."""
 
+from collective.tusupload.core.filestore.store import DEFAULT_FSYNC
+from collective.tusupload.environment import FSYNC_VARIABLE
+from collective.tusupload.environment import TMP_DIR_VARIABLE
 from collective.tusupload.interfaces import ITusUploadSettings
 from collective.tusupload.interfaces import REGISTRY_PREFIX
 from dataclasses import dataclass
@@ -12,8 +15,6 @@ import tempfile
 
 
 MIB = 1024 * 1024
-TMP_DIR_ENVIRONMENT_VARIABLE = "TUSUPLOAD_TMP_DIR"
-FSYNC_ENVIRONMENT_VARIABLE = "TUSUPLOAD_FSYNC"
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class UploadSettings:
     allowed_mime_types: tuple[str, ...]
     chunk_size: int
     cleanup_interval: int
-    fsync: bool = False
+    fsync: bool = DEFAULT_FSYNC
     max_pending_size: int | None = None
     max_pending_uploads: int | None = None
 
@@ -80,7 +81,7 @@ def resolve_upload_directory(configured: str | None) -> str:
     """
     if configured and configured.strip():
         return configured.strip()
-    from_environment = os.environ.get(TMP_DIR_ENVIRONMENT_VARIABLE, "").strip()
+    from_environment = os.environ.get(TMP_DIR_VARIABLE, "").strip()
     if from_environment:
         return from_environment
     return os.path.join(instance_var_directory(), "tusupload")
@@ -89,11 +90,17 @@ def resolve_upload_directory(configured: str | None) -> str:
 def fsync_from_environment() -> bool:
     """Whether ``$TUSUPLOAD_FSYNC`` asks to flush every chunk to the disk.
 
-    A machine setting, like the upload directory: off unless set to
-    ``1``/``true``/``yes``/``on``.
+    A machine setting, like the upload directory: ``1``/``true``/``yes``/
+    ``on`` turn it on, ``0``/``false``/``no``/``off`` off; unset (or
+    anything else), the file store's default
+    (:data:`~collective.tusupload.core.filestore.store.DEFAULT_FSYNC`).
     """
-    value = os.environ.get(FSYNC_ENVIRONMENT_VARIABLE, "")
-    return value.strip().lower() in ("1", "true", "yes", "on")
+    value = os.environ.get(FSYNC_VARIABLE, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return DEFAULT_FSYNC
 
 
 def get_settings() -> UploadSettings:

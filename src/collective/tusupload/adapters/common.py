@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collective.tusupload.core.errors import TusError
+from collective.tusupload.core.ietf.versions import INTEROP_HEADER
 from collective.tusupload.core.regions import BodyRegion
 from collective.tusupload.core.regions import file_region
+from collective.tusupload.core.request import HeaderMap
+from collective.tusupload.core.request import resolve_verb
+from collective.tusupload.core.wire import VERBS
 from typing import Any
 from typing import BinaryIO
-
-
-#: The methods the tus protocol uses; anything else is not a tus request.
-TUS_METHODS = frozenset({"OPTIONS", "HEAD", "POST", "PATCH", "DELETE"})
 
 
 #: Default of adapter arguments that are derived from the request URL.
@@ -54,17 +55,24 @@ def split_upload_url(url: str, method: str) -> tuple[str, str | None]:
     return base_url, upload_id or None
 
 
-def is_tus_request(
-    method: str, tus_resumable: str | None, interop_version: str | None = None
-) -> bool:
+def is_tus_request(method: str, headers: HeaderMap) -> bool:
     """Tell whether a request is an upload request: tus 1.0 or the IETF draft.
 
-    A tus verb carrying ``Tus-Resumable`` or ``Upload-Draft-Interop-Version``;
-    OPTIONS needs neither (tus exempts it from the version check).
+    A tus verb (after ``X-HTTP-Method-Override``) carrying ``Tus-Resumable``
+    or ``Upload-Draft-Interop-Version``; OPTIONS needs neither (tus exempts
+    it from the version check). A request whose header is too long is one:
+    the core answers it with 400.
+
+    :param method: the method as received.
     """
-    if method not in TUS_METHODS:
+    try:
+        verb = resolve_verb(method, headers)
+        marked = bool(headers.get("Tus-Resumable") or headers.get(INTEROP_HEADER))
+    except TusError:
+        return True
+    if verb not in VERBS:
         return False
-    return method == "OPTIONS" or bool(tus_resumable) or bool(interop_version)
+    return verb == "OPTIONS" or marked
 
 
 class BoundedReader:

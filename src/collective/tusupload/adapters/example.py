@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterable
 from collective.tusupload.adapters.common import parse_int
+from collective.tusupload.core.sizes import BLOCK_SIZE
 
 import hashlib
 import json
@@ -41,7 +42,7 @@ class ExampleApp:
         *,
         received_dir: str | None = None,
         upload_path: str = "/files",
-        block_size: int = 1 << 20,
+        block_size: int = BLOCK_SIZE,
     ) -> None:
         self.received_dir = received_dir
         self.upload_path = upload_path

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collective.tusupload.adapters.common import parse_bool
 from collective.tusupload.adapters.common import parse_float
 from collective.tusupload.adapters.common import parse_int
-from collective.tusupload.adapters.finish import FinishState
-from collective.tusupload.adapters.finish import RecordFinish
-from collective.tusupload.core.filestore import FileStore
+from collective.tusupload.adapters.completion import Completion
+from collective.tusupload.adapters.completion import NoteCompletion
+from collective.tusupload.core.filestore.store import FileStore
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.protocol import Handler
 from collective.tusupload.core.request import TusResponse
@@ -71,7 +71,7 @@ class Tus:
         options = {
             "max_size": self.max_size,
             "expiry": self.upload_valid_duration,
-            "hooks": RecordFinish(),
+            "hooks": NoteCompletion(),
             "allow_anonymous": True,
         }
         options.update(handler_options or {})
@@ -96,11 +96,11 @@ class Tus:
 
         :returns: the core's reply.
         """
-        state = FinishState(host=self.req)
-        self.response = self.handler.handle(self.req.tus_request(context=state))
+        completion = Completion(host=self.req)
+        self.response = self.handler.handle(self.req.tus_request(context=completion))
         self.req.apply_response(self.response)
-        if state.finished is not None:
-            self.info = state.finished
+        if completion.upload is not None:
+            self.info = completion.upload
             self.upload_finished = True
             path = self.get_filepath()
             if self.send_file:

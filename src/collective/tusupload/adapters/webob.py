@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from collective.tusupload.adapters.common import BoundedReader
 from collective.tusupload.adapters.common import DERIVE
 from collective.tusupload.adapters.common import is_tus_request
 from collective.tusupload.adapters.common import resolve_location
 from collective.tusupload.adapters.common import STATUS_REASONS
+from collective.tusupload.core.request import HeaderMap
 from collective.tusupload.core.request import resolve_verb
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
+from functools import cached_property
 from typing import Any
 from typing import BinaryIO
 from urllib.parse import quote
@@ -54,7 +55,7 @@ class WebobAdapter:
     @property
     def method(self) -> str:
         """The method after ``X-HTTP-Method-Override``."""
-        return resolve_verb(self.req.method, self.req.headers)
+        return resolve_verb(self.req.method, self.headers)
 
     @property
     def url(self) -> str:
@@ -70,18 +71,12 @@ class WebobAdapter:
     @property
     def valid(self) -> bool:
         """Whether the request speaks tus (see :func:`~.common.is_tus_request`)."""
-        return is_tus_request(
-            self.method,
-            self.req.headers.get("Tus-Resumable"),
-            self.req.headers.get("Upload-Draft-Interop-Version"),
-        )
+        return is_tus_request(self.req.method, self.headers)
 
-    def get_header(self, name: str) -> str | None:
-        return self.req.headers.get(name)
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        return self.req.headers
+    @cached_property
+    def headers(self) -> HeaderMap:
+        """The request's headers, read once."""
+        return HeaderMap(self.req.headers.items())
 
     def body_stream(self) -> BinaryIO | None:
         """The request body as a stream limited to ``Content-Length``.
@@ -103,7 +98,7 @@ class WebobAdapter:
         base_url, upload_id = self.location()
         return TusRequest(
             method=self.req.method,
-            headers=self.req.headers,
+            headers=self.headers,
             body=self.body_stream(),
             upload_id=upload_id,
             base_url=base_url,

@@ -14,19 +14,27 @@ handed on to the wrapped application, as the original ``tus`` package did:
     whether the request body is the file (else it is the path)
 
 With ``send_file`` the request body *is* the file (``wsgi.input`` reads it and
-``CONTENT_LENGTH`` is its size); otherwise the body is the file's path. The
-reply carries the wrapped application's status and body plus the tus headers
-(``Upload-Offset``, ``Tus-Resumable``, ``Location`` ...), so tus clients see
-their upload succeed.
+``CONTENT_LENGTH`` is its size); otherwise the body is the file's path.
 
-The app gets each finished upload exactly once. The upload stays locked
-while the app works, and only once its reply is closed, and if it answered
-2xx, is the upload recorded finished: its data leaves ``tmp_file_dir``
-(unless ``keep_finished``) and a small record answers HEAD (offset = length)
-and a client's replay of its last chunk (204) until it expires. If the app
-failed, nothing is acknowledged: HEAD still reports the offset where the
-last chunk began, and the client's retry of that chunk hands the upload on
-again.
+The reply is the one tus asks for (see :func:`reply_to_client`): when the app
+answers 2xx, the client gets 204 for a PATCH (201 for a creation) with
+``Upload-Offset`` and the app's ``Location``/``Content-Location``, and the
+app's body only when it sent ``Prefer: return=representation``. An app's
+error goes back whole.
+
+The hand-off contract: **at least once, with the upload id as the
+idempotency key.** The upload stays locked while the app works, and only
+once its reply is closed, and if it answered 2xx, is the upload recorded
+finished: its data leaves ``tmp_file_dir`` (unless ``keep_finished``) and a
+small record answers HEAD (offset = length) and a client's replay of its
+last chunk (204) until it expires. If the app failed, nothing is
+acknowledged: HEAD still reports the offset where the last chunk began, and
+the client's retry of that chunk hands the upload on again. A filter can't
+know whether its app's work was committed: if the process dies after the
+app answered and before the record is written, the client may even have
+its reply, and the upload is handed on again when the client resumes. An
+app that must act once per upload keeps ``tus.upload_id`` with its result
+and answers a second hand-off of the same id as it did the first.
 """
 
 from __future__ import annotations
@@ -36,16 +44,21 @@ from collections.abc import Iterable
 from collective.tusupload.adapters.common import parse_bool
 from collective.tusupload.adapters.common import parse_float
 from collective.tusupload.adapters.common import parse_int
-from collective.tusupload.adapters.finish import FinishState
-from collective.tusupload.adapters.finish import RecordFinish
+from collective.tusupload.adapters.completion import Completion
+from collective.tusupload.adapters.completion import NoteCompletion
 from collective.tusupload.core import accesslog
 from collective.tusupload.core import handoff
 from collective.tusupload.core.compose import file_backend
-from collective.tusupload.core.finishing import Finishing
+from collective.tusupload.core.filestore.store import DEFAULT_FSYNC
+from collective.tusupload.core.finish import Finish
 from collective.tusupload.core.handoff import ReceiveHooks
 from collective.tusupload.core.protocol import Handler
+from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
+from collective.tusupload.core.wire import prefers_representation
+from collective.tusupload.faults import fault_point
 from dataclasses import replace
+from http import HTTPStatus
 from typing import Any
 
 import io
@@ -59,6 +72,8 @@ logger = logging.getLogger("collective.tusupload")
 
 #: Reply headers of the core that describe its own (empty) body, not the app's.
 _BODY_HEADERS = {"content-length", "content-type"}
+#: Headers of the app's reply that say where its result is; kept in a 204.
+_WHERE_HEADERS = {"location", "content-location"}
 
 _NOT_OURS = object()
 
@@ -80,9 +95,7 @@ class Filter:
     :param cleanup_interval: seconds between sweeps of expired uploads, run
         from a creation request (``0`` disables).
     :param fsync: flush every chunk to stable storage before acknowledging
-        it. Off by default: a killed server process loses nothing either
-        way, and after a power loss the store reports only the bytes that
-        reached the disk, so clients resume from there.
+        it (default: :data:`~..core.filestore.store.DEFAULT_FSYNC`, off).
     :param handler_options: further keyword arguments for
         :class:`~collective.tusupload.core.protocol.Handler`.
     """
@@ -99,7 +112,7 @@ class Filter:
         max_size: int | None = None,
         keep_finished: bool = False,
         cleanup_interval: float = 3600,
-        fsync: bool = False,
+        fsync: bool = DEFAULT_FSYNC,
         handler_options: dict[str, Any] | None = None,
     ) -> None:
         if not tmp_file_dir:
@@ -113,14 +126,16 @@ class Filter:
         self.max_size = parse_int(max_size)
         self.keep_finished = parse_bool(keep_finished)
         self.cleanup_interval = parse_float(cleanup_interval, 0.0)
-        backend = file_backend(self.tmp_file_dir, fsync=parse_bool(fsync))
+        backend = file_backend(
+            self.tmp_file_dir, fsync=parse_bool(fsync, DEFAULT_FSYNC)
+        )
         self.store = backend.store
         self.locker = backend.locker
         options = {
             "max_size": self.max_size,
             "expiry": self.upload_valid_duration,
             # The upload is acknowledged only once the app has taken it.
-            "hooks": RecordFinish(defer=True),
+            "hooks": NoteCompletion(defer=True),
             "locker": self.locker,
             "allow_anonymous": True,
         }
@@ -167,8 +182,8 @@ class Filter:
         adapter = WebobAdapter(
             request, base_url=self.base_url(request), upload_id=upload_id
         )
-        state = FinishState(host=request)
-        tus_request = adapter.tus_request(context=state)
+        completion = Completion(host=request)
+        tus_request = adapter.tus_request(context=completion)
         tus_response = handoff.handle(
             self.handler,
             tus_request,
@@ -181,14 +196,15 @@ class Filter:
         if tus_request.verb == "POST":
             self._maybe_cleanup()
         client = environ.get("REMOTE_ADDR")
-        if state.finishing is None:
+        if completion.finish is None:
             accesslog.log_reply(tus_request, tus_response, client=client)
             return adapter.apply_response(tus_response)(environ, start_response)
         return self.hand_on(
             environ,
             start_response,
+            tus_request,
             tus_response,
-            state.finishing,
+            completion.finish,
             log=lambda status: accesslog.log_reply(
                 tus_request, replace(tus_response, status=status), client=client
             ),
@@ -198,31 +214,35 @@ class Filter:
         self,
         environ: dict,
         start_response: Callable,
+        tus_request: TusRequest,
         tus_response: TusResponse,
-        finishing: Finishing,
+        finish: Finish,
         log: Callable[[int], None] | None = None,
     ) -> Iterable[bytes]:
-        """Call the wrapped app for a finished upload; add tus headers to its reply.
+        """Call the wrapped app for a finished upload; answer as tus says.
 
         The finish is committed once the app's reply was closed with a 2xx
-        status, and aborted otherwise. ``log`` is called with the status
-        sent.
+        status, and aborted otherwise (see :func:`reply_to_client` for what
+        the client gets). ``log`` is called with the status sent.
         """
         try:
-            return self._call_app(environ, start_response, tus_response, finishing, log)
+            return self._call_app(
+                environ, start_response, tus_request, tus_response, finish, log
+            )
         except BaseException:
-            finishing.abort()
+            finish.abort()
             raise
 
     def _call_app(
         self,
         environ: dict,
         start_response: Callable,
+        tus_request: TusRequest,
         tus_response: TusResponse,
-        finishing: Finishing,
+        finish: Finish,
         log: Callable[[int], None] | None,
     ) -> Iterable[bytes]:
-        info = finishing.info
+        info = finish.info
         path = self.store.local_path(info.id)
         downstream = dict(environ)
         downstream.update(
@@ -244,42 +264,41 @@ class Filter:
             downstream["CONTENT_LENGTH"] = str(len(body.getvalue()))
             downstream["CONTENT_TYPE"] = "text/plain; charset=utf-8"
         downstream["wsgi.input"] = body
-        tus_headers = [
-            (name, str(value))
-            for name, value in tus_response.headers.items()
-            if name.lower() not in _BODY_HEADERS
-        ]
-        tus_names = {name.lower() for name, _ in tus_headers}
-
+        representation = prefers_representation(tus_request)
         app_status: list[str] = []
+        sent_status: list[str] = []
+        body_goes: list[bool] = []
 
         def start_merged(status: str, headers: list, exc_info=None):
             app_status[:] = [status]
-            if tus_response.status == 201 and status.startswith("2"):
-                status = "201 Created"
-            merged = [
-                (name, value)
-                for name, value in headers
-                if name.lower() not in tus_names
-            ]
-            return start_response(status, merged + tus_headers, exc_info)
+            status, headers, with_body = reply_to_client(
+                status, headers, tus_response, representation=representation
+            )
+            sent_status[:] = [status]
+            body_goes[:] = [with_body]
+            return start_response(status, headers, exc_info)
 
         def finished() -> None:
             body.close()
             if log is not None:
-                code = app_status[0].split(" ", 1)[0] if app_status else "500"
+                code = sent_status[0].split(" ", 1)[0] if sent_status else "500"
                 log(int(code) if code.isdigit() else 500)
             if app_status and app_status[0].startswith("2"):
-                finishing.commit(keep_data=self.keep_finished)
+                # A crash right here hands the upload on again after a
+                # restart: at least once (see the module's docstring).
+                fault_point("filter-after-app")
+                finish.commit(keep_data=self.keep_finished)
             else:
-                finishing.abort()  # the client may retry the last chunk
+                finish.abort()  # the client may retry the last chunk
 
         try:
             result = self.app(downstream, start_merged)
         except BaseException:
             body.close()
             raise
-        return _ClosingIterable(result, finished)
+        return _ClosingIterable(
+            result, finished, keep_body=lambda: not body_goes or body_goes[0]
+        )
 
     # -- housekeeping --------------------------------------------------
 
@@ -296,22 +315,82 @@ class Filter:
             self._last_cleanup = now
             from collective.tusupload.core.cleanup import cleanup
 
-            cleanup(self.store, locker=self.locker, clock=self.handler.clock)
+            cleanup(self.store, locker=self.locker, clock=self.handler.engine.clock)
         except Exception:
             logger.exception("cleanup of %s failed", self.tmp_file_dir)
         finally:
             self._cleanup_guard.release()
 
 
-class _ClosingIterable:
-    """Wrap a WSGI result so that ``on_close`` runs after the server closed it."""
+def reply_to_client(
+    app_status: str,
+    app_headers: list[tuple[str, str]],
+    tus_response: TusResponse,
+    *,
+    representation: bool,
+) -> tuple[str, list[tuple[str, str]], bool]:
+    """What the client gets when the app took an upload: status, headers, body?
 
-    def __init__(self, result: Iterable[bytes], on_close: Callable[[], None]) -> None:
+    tus 1.0: "The Server MUST acknowledge successful PATCH requests with the
+    204 No Content status. It MUST include the Upload-Offset header", and a
+    creation answers 201 with the upload's ``Location``. So when the app
+    answers 2xx, the client gets the core's reply (204 or 201 with the tus
+    headers) plus the app's ``Location`` and ``Content-Location`` where tus
+    sets none (as Plone's final PATCH: ``Location`` = the content), and no
+    body, unless it asked for one with ``Prefer: return=representation``
+    (RFC 7240): then the app's reply, with the tus headers,
+    ``Preference-Applied`` and 201 for a creation. An app that refused
+    (not 2xx) is answered whole, with the tus headers.
+
+    :returns: ``(status, headers, whether the app's body goes too)``.
+    """
+    tus_headers = [
+        (name, str(value))
+        for name, value in tus_response.headers.items()
+        if name.lower() not in _BODY_HEADERS
+    ]
+    tus_names = {name.lower() for name, _ in tus_headers}
+    kept = [
+        (name, value) for name, value in app_headers if name.lower() not in tus_names
+    ]
+    if not app_status.startswith("2"):
+        return app_status, kept + tus_headers, True
+    if representation:
+        status = _status_line(201) if tus_response.status == 201 else app_status
+        applied = [("Preference-Applied", "return=representation")]
+        return status, kept + tus_headers + applied, True
+    where = [(name, value) for name, value in kept if name.lower() in _WHERE_HEADERS]
+    if tus_response.status != 204:
+        where.append(("Content-Length", "0"))
+    return _status_line(tus_response.status), where + tus_headers, False
+
+
+def _status_line(status: int) -> str:
+    return f"{status} {HTTPStatus(status).phrase}"
+
+
+class _ClosingIterable:
+    """Wrap a WSGI result so that ``on_close`` runs after the server closed it.
+
+    :param keep_body: asked at each block: pass the app's body on, or read
+        and drop it (the reply is a bodiless 204 or 201).
+    """
+
+    def __init__(
+        self,
+        result: Iterable[bytes],
+        on_close: Callable[[], None],
+        *,
+        keep_body: Callable[[], bool] = lambda: True,
+    ) -> None:
         self._result = result
         self._on_close = on_close
+        self._keep_body = keep_body
 
     def __iter__(self):
-        return iter(self._result)
+        for block in self._result:
+            if self._keep_body():
+                yield block
 
     def close(self) -> None:
         try:

@@ -6,16 +6,18 @@ tested with a fake request. Plone wiring builds on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from collections.abc import Mapping
 from collective.tusupload.adapters.common import BoundedReader
 from collective.tusupload.adapters.common import DERIVE
 from collective.tusupload.adapters.common import is_tus_request
 from collective.tusupload.adapters.common import resolve_location
 from collective.tusupload.adapters.common import STATUS_REASONS
+from collective.tusupload.core.errors import TusError
+from collective.tusupload.core.request import HeaderMap
 from collective.tusupload.core.request import resolve_verb
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
+from collective.tusupload.core.wire import parse_content_length
+from functools import cached_property
 from typing import Any
 from typing import BinaryIO
 
@@ -23,8 +25,8 @@ from typing import BinaryIO
 #: CGI variables that carry headers without the ``HTTP_`` prefix.
 _UNPREFIXED = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
 
-
-_TUS_HEADERS = (
+#: The headers the core reads, for a request that lists no environment.
+_UPLOAD_HEADERS = (
     "Tus-Resumable",
     "Upload-Length",
     "Upload-Defer-Length",
@@ -41,6 +43,7 @@ _TUS_HEADERS = (
     "Content-Disposition",
     "Content-Type",
     "Content-Length",
+    "Prefer",
     "X-HTTP-Method-Override",
 )
 
@@ -53,48 +56,26 @@ def _header_name(cgi_name: str) -> str | None:
     return None
 
 
-class RequestHeaders(Mapping):
-    """Read-only, case-insensitive view of a Zope request's headers.
+def header_map(request) -> HeaderMap:
+    """The headers of a Zope request, once, from its CGI environment.
 
-    Lookups go through ``request.getHeader`` (which knows the CGI spelling);
-    iteration lists the ``HTTP_*`` variables of the request's environment.
+    A request without an environment (a stand-in) is asked for the headers
+    the core reads through ``getHeader``.
     """
-
-    def __init__(self, request) -> None:
-        self._request = request
-
-    def _environ(self) -> Mapping[str, Any]:
-        environ = getattr(self._request, "environ", None)
-        if environ is None:
-            environ = getattr(self._request, "_orig_env", None) or {}
-        return environ
-
-    def __getitem__(self, name: str) -> str:
-        value = self._request.getHeader(name, None)
-        if value is None:
-            raise KeyError(name)
-        return value
-
-    def get(self, name: str, default=None):
-        value = self._request.getHeader(name, None)
-        return default if value is None else value
-
-    def __contains__(self, name) -> bool:
-        return self._request.getHeader(name, None) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        environ = self._environ()
-        if not environ:
-            # No environment to list: offer the headers tus looks at.
-            yield from (name for name in _TUS_HEADERS if name in self)
-            return
-        for cgi_name in list(environ):
-            name = _header_name(cgi_name)
-            if name is not None:
-                yield name
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
+    environ = getattr(request, "environ", None)
+    if environ is None:
+        environ = getattr(request, "_orig_env", None) or {}
+    if environ:
+        pairs = (
+            (name, value)
+            for name, value in (
+                (_header_name(key), value) for key, value in environ.items()
+            )
+            if name is not None
+        )
+        return HeaderMap(pairs)
+    found = ((name, request.getHeader(name, None)) for name in _UPLOAD_HEADERS)
+    return HeaderMap((name, value) for name, value in found if value is not None)
 
 
 def _set_status(response, status: int, *, empty: bool) -> None:
@@ -123,8 +104,6 @@ class Zope2RequestAdapter:
     :param principal: the acting user id; by default the id of
         ``request["AUTHENTICATED_USER"]`` (``None`` when anonymous).
     """
-
-    block_size = 1 << 20
 
     def __init__(
         self,
@@ -163,25 +142,20 @@ class Zope2RequestAdapter:
 
     @property
     def valid(self) -> bool:
-        return is_tus_request(
-            self.method,
-            self.get_header("Tus-Resumable"),
-            self.get_header("Upload-Draft-Interop-Version"),
-        )
+        """Whether the request speaks tus (see :func:`~.common.is_tus_request`)."""
+        return is_tus_request(self.raw_method, self.headers)
 
-    def get_header(self, name: str) -> str | None:
-        return self.req.getHeader(name, None)
+    @cached_property
+    def headers(self) -> HeaderMap:
+        """The request's headers, read once (see :func:`header_map`)."""
+        return header_map(self.req)
 
-    @property
-    def headers(self) -> Mapping[str, str]:
-        return RequestHeaders(self.req)
-
-    @property
+    @cached_property
     def content_length(self) -> int | None:
-        value = self.get_header("Content-Length")
+        """``Content-Length`` if it is a valid one; the core refuses the rest."""
         try:
-            return int(value) if value not in (None, "") else None
-        except ValueError:
+            return parse_content_length(self.headers.get("Content-Length"))
+        except TusError:
             return None
 
     def body_stream(self) -> BinaryIO | None:

@@ -39,8 +39,8 @@ class CleanupView(BrowserView):
     def record(self):
         return jobs.last_record(self.directory())
 
-    def finished(self, record) -> str:
-        moment = datetime.datetime.fromtimestamp(record.finished)
+    def ended_at(self, record) -> str:
+        moment = datetime.datetime.fromtimestamp(record.ended_at)
         return moment.isoformat(sep=" ", timespec="seconds")
 
     def scheduler_running(self) -> bool:

@@ -1,22 +1,19 @@
 """The upload page: an Uppy Dashboard that sends files to ``@tus-upload``."""
 
 from collective.tusupload import _
-from collective.tusupload.interfaces import ITusUploadSettings
-from collective.tusupload.interfaces import REGISTRY_PREFIX
+from collective.tusupload.interfaces import ENDPOINT
+from collective.tusupload.settings import get_settings
 from plone import api
 from plone.protect.authenticator import createToken
-from plone.registry.interfaces import IRegistry
 from Products.CMFPlone.resources import add_bundle_on_request
 from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
-from zope.component import getUtility
 from zope.i18n import translate
 
 import json
 
 
 BUNDLE_NAME = "collective.tusupload-upload"
-MIB = 1024 * 1024
 
 
 def _placeholders(*names: str) -> dict[str, str]:
@@ -116,25 +113,18 @@ class UploadFilesView(BrowserView):
         add_bundle_on_request(self.request, BUNDLE_NAME)
         return self.index()
 
-    def settings(self) -> ITusUploadSettings:
-        registry = getUtility(IRegistry)
-        return registry.forInterface(
-            ITusUploadSettings, prefix=REGISTRY_PREFIX, check=False
-        )
-
     def config(self) -> dict[str, str]:
         """The data attributes that configure the page's script.
 
         :returns: attribute name -> value, all strings.
         """
-        settings = self.settings()
-        max_size = (settings.max_upload_size or 0) * MIB
+        settings = get_settings()
         return {
-            "data-endpoint": f"{self.context.absolute_url()}/@tus-upload",
-            "data-chunk-size": str((settings.chunk_size or 8) * MIB),
-            "data-max-size": str(max_size) if max_size else "",
+            "data-endpoint": f"{self.context.absolute_url()}/{ENDPOINT}",
+            "data-chunk-size": str(settings.chunk_size),
+            "data-max-size": str(settings.max_size) if settings.max_size else "",
             "data-allowed-types": json.dumps(
-                [kind for kind in settings.allowed_mime_types or [] if kind]
+                [kind for kind in settings.allowed_mime_types if kind]
             ),
             "data-csrf-token": createToken(),
             "data-language": self.language(),

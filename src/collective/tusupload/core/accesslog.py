@@ -14,6 +14,8 @@ when nothing was appended), status). The logger is
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collective.tusupload.core.errors import TusError
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
 
@@ -60,25 +62,37 @@ def log_reply(
     The byte range is the append's: from the request's ``Upload-Offset`` (0
     for a creation) to the reply's, when the reply reports one.
     """
+    verb = _read(lambda: request.verb) or request.method.upper()
     end = _integer(response.headers.get("Upload-Offset"))
     start = None
     if end is not None and response.status < 300:
         start = (
-            0 if request.verb == "POST" else _integer(request.header("Upload-Offset"))
+            0
+            if verb == "POST"
+            else _integer(_read(lambda: request.header("Upload-Offset")))
         )
     upload_id = request.upload_id
-    if upload_id is None and request.verb == "POST":
+    if upload_id is None and verb == "POST":
         location = response.headers.get("Location") or ""
         upload_id = location.rstrip("/").rsplit("/", 1)[-1] or None
     log_request(
         client=client,
         principal=request.principal,
-        method=request.verb,
+        method=verb,
         upload_id=upload_id,
         start=start,
         end=end,
         status=response.status,
     )
+
+
+def _read(read: Callable[[], str | None]) -> str | None:
+    """``read()``, or None when the header it reads was refused (too long):
+    the log line of a 400 must not fail on the header that caused it."""
+    try:
+        return read()
+    except TusError:
+        return None
 
 
 def _integer(value: str | None) -> int | None:

@@ -12,7 +12,11 @@
   older than a grace period, so that an upload being created is never hit;
 - what the locks of vanished uploads left behind (stale lock files of a
   :class:`~.filestore.FileLocker`), once nobody alive holds them
-  (:meth:`~.locks.Locker.clear_stale`).
+  (:meth:`~.locks.LockLeftovers.clear_stale`).
+
+Files a crash left behind are only found in a store that can leave them
+(:class:`~.store.Leftovers`); any other store is cleaned of expired
+uploads alone.
 
 An upload whose lock is held (a PATCH is writing to it) is never touched: it
 is reported as busy and retried next time. Every removal happens under the
@@ -30,7 +34,9 @@ from collective.tusupload.core import errors
 from collective.tusupload.core.compose import default_locker
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.locks import Locker
+from collective.tusupload.core.locks import LockLeftovers
 from collective.tusupload.core.removal import remove_upload
+from collective.tusupload.core.store import Leftovers
 from collective.tusupload.core.store import Store
 from dataclasses import asdict
 from dataclasses import dataclass
@@ -110,19 +116,43 @@ def cleanup(
         locker = default_locker(store)
     summary = CleanupSummary(dry_run=dry_run)
     now = clock()
-    judge = _Judge(store, now, older_than)
+    leftovers = store if isinstance(store, Leftovers) else _NoLeftovers()
+    judge = _Judge(store, leftovers, now, older_than)
     for upload_id in store.list_ids():
         if judge.is_removable(upload_id):
-            _remove_upload(store, locker, upload_id, judge, summary)
-    orphans = store.list_orphans(older_than=now - grace)
+            _remove_upload(store, leftovers, locker, upload_id, judge, summary)
+    orphans = leftovers.list_orphans(older_than=now - grace)
     for upload_id in orphans:
-        if store.has_leftovers(upload_id):
-            _remove_orphan(store, locker, upload_id, summary)
-    handled = set(store.list_ids()) | set(summary.removed_ids)
-    for upload_id in locker.list_ids(older_than=now - grace):
-        if upload_id not in handled:
-            _remove_stale_lock(store, locker, upload_id, summary)
+        if leftovers.has_leftovers(upload_id):
+            _remove_orphan(store, leftovers, locker, upload_id, summary)
+    if isinstance(locker, LockLeftovers):
+        handled = set(store.list_ids()) | set(summary.removed_ids)
+        for upload_id in locker.list_ids(older_than=now - grace):
+            if upload_id not in handled:
+                _remove_stale_lock(store, locker, upload_id, summary)
     return summary
+
+
+class _NoLeftovers(Leftovers):
+    """The answers for a store that leaves nothing behind."""
+
+    def has_data(self, upload_id: str) -> bool:
+        return True
+
+    def usage(self, upload_id: str) -> int:
+        return 0
+
+    def has_leftovers(self, upload_id: str) -> bool:
+        return False
+
+    def last_activity(self, upload_id: str) -> float | None:
+        return None
+
+    def list_orphans(self, *, older_than: float) -> list[str]:
+        return []
+
+    def remove_orphan(self, upload_id: str) -> int:
+        return 0
 
 
 # -- judging ------------------------------------------------------------------
@@ -131,8 +161,11 @@ def cleanup(
 class _Judge:
     """Decides what may go, at one moment ``now``."""
 
-    def __init__(self, store: Store, now: float, older_than: float | None) -> None:
+    def __init__(
+        self, store: Store, leftovers: Leftovers, now: float, older_than: float | None
+    ) -> None:
         self.store = store
+        self.leftovers = leftovers
         self.now = now
         self.older_than = older_than
 
@@ -143,7 +176,7 @@ class _Judge:
         except errors.NotFound:
             # Unreadable info is broken; vanished info is someone else's job.
             return upload_id in self.store.list_ids()
-        if not info.finished and not self.store.has_data(upload_id):
+        if not info.finished and not self.leftovers.has_data(upload_id):
             return True  # a finished upload's record has no data, by design
         if not self.is_expired(info):
             return False
@@ -152,7 +185,7 @@ class _Judge:
     def is_expired(self, info: UploadInfo) -> bool:
         if self.older_than is None:
             return info.is_expired(self.now)
-        return self.now - _last_activity(self.store, info) >= self.older_than
+        return self.now - _last_activity(self.leftovers, info) >= self.older_than
 
     def _needed_partials(self) -> set[str]:
         """Partials of final uploads that are neither complete nor expired."""
@@ -165,9 +198,9 @@ class _Judge:
         return needed
 
 
-def _last_activity(store: Store, info: UploadInfo) -> float:
+def _last_activity(leftovers: Leftovers, info: UploadInfo) -> float:
     """When the upload last changed, as the store knows it, else its creation."""
-    changed = store.last_activity(info.id)
+    changed = leftovers.last_activity(info.id)
     return changed if changed is not None else info.created
 
 
@@ -176,6 +209,7 @@ def _last_activity(store: Store, info: UploadInfo) -> float:
 
 def _remove_upload(
     store: Store,
+    leftovers: Leftovers,
     locker: Locker,
     upload_id: str,
     judge: _Judge,
@@ -187,12 +221,12 @@ def _remove_upload(
             summary.skipped_locked.append(upload_id)
         else:
             summary.removed_ids.append(upload_id)
-            summary.freed_bytes += store.usage(upload_id)
+            summary.freed_bytes += leftovers.usage(upload_id)
         return
     try:
         with locker.lock(upload_id) as lease:
             if not judge.is_removable(upload_id):
-                _forget_if_gone(store, locker, upload_id)
+                _forget_if_gone(store, leftovers, locker, upload_id)
                 return
             summary.removed_ids.append(upload_id)
             summary.freed_bytes += remove_upload(
@@ -203,7 +237,11 @@ def _remove_upload(
 
 
 def _remove_orphan(
-    store: Store, locker: Locker, upload_id: str, summary: CleanupSummary
+    store: Store,
+    leftovers: Leftovers,
+    locker: Locker,
+    upload_id: str,
+    summary: CleanupSummary,
 ) -> None:
     """Remove the data and temp files of an id without info."""
     if summary.dry_run:
@@ -212,15 +250,15 @@ def _remove_orphan(
         else:
             summary.removed_ids.append(upload_id)
             summary.orphans.append(upload_id)
-            summary.freed_bytes += store.usage(upload_id)
+            summary.freed_bytes += leftovers.usage(upload_id)
         return
     try:
         with locker.lock(upload_id):
-            if upload_id in store.list_ids() or not store.has_leftovers(upload_id):
+            if upload_id in store.list_ids() or not leftovers.has_leftovers(upload_id):
                 # Its creation completed, or another cleanup was faster.
-                _forget_if_gone(store, locker, upload_id)
+                _forget_if_gone(store, leftovers, locker, upload_id)
                 return
-            freed = store.remove_orphan(upload_id)
+            freed = leftovers.remove_orphan(upload_id)
             locker.forget(upload_id)
             summary.removed_ids.append(upload_id)
             summary.orphans.append(upload_id)
@@ -230,7 +268,7 @@ def _remove_orphan(
 
 
 def _remove_stale_lock(
-    store: Store, locker: Locker, upload_id: str, summary: CleanupSummary
+    store: Store, locker: LockLeftovers, upload_id: str, summary: CleanupSummary
 ) -> None:
     """Clear what the lock of an upload without info left, if nobody holds it."""
     try:
@@ -252,9 +290,11 @@ def _probe(store: Store, locker: Locker, upload_id: str) -> str:
     return "busy" if locker.is_locked(upload_id) else "free"
 
 
-def _forget_if_gone(store: Store, locker: Locker, upload_id: str) -> None:
+def _forget_if_gone(
+    store: Store, leftovers: Leftovers, locker: Locker, upload_id: str
+) -> None:
     """Drop the lock file we may have created for an id that has no files left."""
-    if upload_id not in store.list_ids() and not store.has_leftovers(upload_id):
+    if upload_id not in store.list_ids() and not leftovers.has_leftovers(upload_id):
         locker.forget(upload_id)
 
 

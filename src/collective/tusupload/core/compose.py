@@ -9,8 +9,9 @@ store shared between processes needs a locker shared as widely).
 
 from __future__ import annotations
 
-from collective.tusupload.core.filestore import FileLocker
-from collective.tusupload.core.filestore import FileStore
+from collective.tusupload.core.filestore.locker import FileLocker
+from collective.tusupload.core.filestore.store import DEFAULT_FSYNC
+from collective.tusupload.core.filestore.store import FileStore
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.locks import MemoryLocker
 from collective.tusupload.core.store import Store
@@ -37,7 +38,7 @@ def compose(store: Store, locker: Locker | None = None) -> Backend:
     return Backend(store, locker if locker is not None else default_locker(store))
 
 
-def file_backend(directory: str, *, fsync: bool = True) -> Backend:
+def file_backend(directory: str, *, fsync: bool = DEFAULT_FSYNC) -> Backend:
     """A file store in ``directory`` with lock files beside its uploads."""
     store = FileStore(directory, fsync=fsync)
     return Backend(store, FileLocker(store.directory))

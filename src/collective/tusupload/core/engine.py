@@ -1,25 +1,23 @@
 """The upload engine: what every protocol does to an upload, and nothing of the wire.
 
 A wire layer (:mod:`.tus`, :mod:`.ietf`) parses its headers into plain
-values and calls the engine; the engine takes the upload's lock, talks to
-the store, calls the host's hooks and returns the upload as it now is
-(:class:`~.info.UploadInfo`), which the wire layer turns into a reply.
-Refusals leave as :class:`~.errors.TusError` subclasses that each wire layer
-words in its own way.
+values and calls the engine; the engine takes the upload's lock, loads the
+upload once, talks to the store, calls the host's hooks and returns the
+upload as it now is (:class:`~.info.UploadInfo`), which the wire layer turns
+into a reply. Refusals leave as :class:`~.errors.TusError` subclasses, which
+each wire layer turns into its own kind of reply.
 
 The operations:
 
 - :meth:`Engine.create` a new upload (optionally with its first bytes);
 - :meth:`Engine.append` bytes at an offset, optionally saying "this is the
   end"; reaching the declared length completes an upload too;
-- :meth:`Engine.status` for an offset query (pure: it changes nothing);
+- :meth:`Engine.retrieve_offset`, the offset query (pure: it changes nothing);
 - :meth:`Engine.terminate` for a client's cancellation;
-- finishing, exactly once: when an upload completes, the host's
-  :meth:`~.hooks.Hooks.after_finish` runs under the upload's lock (see
-  :mod:`.finishing`); a replay of the completing request (same end, or an
-  empty append at the end) gets the finished upload again, never a second
-  finish;
 - :meth:`Engine.remove`, the one removal (see :mod:`.removal`).
+
+What happens once all bytes are stored, and what a repeated last request
+gets, is the :class:`~.finish.Finisher`'s: see :mod:`.finish`.
 """
 
 from __future__ import annotations
@@ -28,32 +26,30 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from collective.tusupload.core import errors
 from collective.tusupload.core import transfer
-from collective.tusupload.core.completion import Finisher
+from collective.tusupload.core.finish import Append
+from collective.tusupload.core.finish import decide_append
+from collective.tusupload.core.finish import Finisher
 from collective.tusupload.core.hooks import Hooks
 from collective.tusupload.core.ids import check_upload_id
 from collective.tusupload.core.ids import new_upload_id
-from collective.tusupload.core.info import as_finished
-from collective.tusupload.core.info import is_replay
 from collective.tusupload.core.info import total_length
 from collective.tusupload.core.info import UploadInfo
+from collective.tusupload.core.limits import Limits
 from collective.tusupload.core.locks import Lease
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.removal import REMOVE_TIMEOUT
 from collective.tusupload.core.removal import remove_upload
 from collective.tusupload.core.request import TusRequest
+from collective.tusupload.core.sizes import BLOCK_SIZE
 from collective.tusupload.core.store import Store
+from collective.tusupload.core.store import Termination
 from collective.tusupload.core.transfer import Body
 from collective.tusupload.core.transfer import Checkpoints
 from collective.tusupload.core.transfer import ExpectedDigest
 from dataclasses import replace
 
-import base64
 import contextlib
-import logging
 import time
-
-
-logger = logging.getLogger("collective.tusupload")
 
 
 class Engine:
@@ -83,7 +79,7 @@ class Engine:
         max_size: int | None = None,
         expiry: float | None = 86400.0,
         clock: Callable[[], float] = time.time,
-        block_size: int = 1 << 20,
+        block_size: int = BLOCK_SIZE,
         lock_timeout: float = 0.5,
         allow_anonymous: bool = False,
         checkpoint_bytes: int = 64 << 20,
@@ -95,6 +91,7 @@ class Engine:
         self.locker = locker
         self.hooks = hooks if hooks is not None else Hooks()
         self.max_size = max_size
+        self.limits = Limits(max_size)
         self.expiry = expiry
         self.clock = clock
         self.block_size = block_size
@@ -102,7 +99,14 @@ class Engine:
         self.allow_anonymous = allow_anonymous
         self.checkpoint_bytes = checkpoint_bytes
         self.checkpoint_seconds = checkpoint_seconds
-        self.finisher = Finisher(self)
+        self.finisher = Finisher(
+            store,
+            locker,
+            self.hooks,
+            expiry=expiry,
+            clock=clock,
+            lock_timeout=lock_timeout,
+        )
 
     # -- queries --------------------------------------------------------------
 
@@ -121,26 +125,14 @@ class Engine:
             raise errors.Gone()
         return info
 
-    def status(self, request: TusRequest, upload_id: str) -> UploadInfo:
-        """The upload as an offset query reports it; changes nothing.
+    def retrieve_offset(self, request: TusRequest, upload_id: str) -> UploadInfo:
+        """The upload as an offset query (HEAD) reports it; changes nothing.
 
-        A ``finishing`` upload the host took already (a crash came before
+        A ``FINISHING`` upload the host took already (a crash came before
         the record) reads as finished.
         """
         info = self.load(request, upload_id)
-        if info.finishing and not info.finished:
-            content = self.hooks.find_finished(request, info)
-            if content is not None:
-                info = as_finished(info, content)
-        return info
-
-    def room(self, info: UploadInfo) -> int | None:
-        """How many more bytes the upload may take (None = unlimited)."""
-        if info.length is not None:
-            return info.length - info.offset
-        if self.max_size is not None:
-            return self.max_size - info.offset
-        return None
+        return self.finisher.recover(request, info, lease=None)
 
     # -- creation -------------------------------------------------------------
 
@@ -158,7 +150,7 @@ class Engine:
         is_partial: bool = False,
     ) -> UploadInfo:
         """Describe a new upload (not stored yet); 413 over the maximum."""
-        self.check_max_size(length)
+        self.limits.check_length(length)
         now = self.clock()
         return UploadInfo(
             id=new_upload_id(),
@@ -202,7 +194,7 @@ class Engine:
             stored carries its ``upload_id``.
         """
         if body is not None:
-            self.check_room(info, body.length, max_append)
+            self.limits.check_body(info, body.length, max_append)
         self.hooks.before_create(request, info)
         self.store.create(info)
         try:
@@ -216,7 +208,7 @@ class Engine:
                 elif info.is_final:
                     info = self.finisher.assemble(request, info, lease)
                 elif info.is_complete:
-                    info = self.finisher.complete(request, info, lease)
+                    info = self.finisher.complete(request, info, lease, acknowledged=0)
         except errors.InsufficientStorage:
             # The first chunk did not fit: keep no empty upload behind.
             self.remove(info.id, with_partials=False)
@@ -242,36 +234,28 @@ class Engine:
     ) -> UploadInfo:
         """Append ``body`` at ``offset``; the upload completes at its length.
 
-        On a finished upload, an append that ends at its length (the last
-        chunk again, or an empty append at the length) is a replay of a
-        client whose reply was lost: its body is drained, and the finished
-        upload is returned again. Nothing is finished twice.
+        Takes the upload's lock first, then loads it once. An append that
+        repeats the end of a finished upload gets the finished upload again
+        (see :func:`~.finish.decide_append`); nothing is finished twice.
 
         :param length: the upload's length, if the request says it (a
             deferred length is set once; another value is refused).
         :param complete: the request says its body ends the upload.
         :raises errors.OffsetMismatch: ``offset`` is not the upload's.
         """
-        info = self.load(request, upload_id)
-        if info.is_final:
-            raise errors.Forbidden("a final upload can't be patched")
-        with self.locked(info.id) as lease:
+        with self.locked(upload_id) as lease:
             info = self.load(request, upload_id)
-            info = self.finisher.found_finished(request, info, lease)
-            if info.finished:
-                if not is_replay(info, offset, body.length):
-                    if offset == info.offset:
-                        raise errors.PastLength()
-                    raise errors.OffsetMismatch(expected=info.offset, provided=offset)
+            if info.is_final:
+                raise errors.Forbidden("a final upload can't be patched")
+            info = self.finisher.recover(request, info, lease)
+            if decide_append(info, offset, body.length) is Append.REPLAY:
                 transfer.drain(body, self.block_size)
                 if info.is_partial:
                     self.finisher.assemble_finals(request, info)
                 return info
-            if offset != info.offset:
-                raise errors.OffsetMismatch(expected=info.offset, provided=offset)
             self.hooks.before_append(request, info)
-            self._apply_length(info, length)
-            self.check_room(info, body.length, max_append)
+            self.limits.set_length(info, length)
+            self.limits.check_body(info, body.length, max_append)
             body = transfer.body_of_retry(self.store, info, offset, body)
             if body is None:
                 info.offset = info.length
@@ -279,21 +263,6 @@ class Engine:
             return self._write(
                 request, info, lease, body, digests or [], complete, max_append
             )
-
-    def _apply_length(self, info: UploadInfo, new_length: int | None) -> None:
-        """Set a deferred length (once); the same value again is accepted."""
-        if new_length is None:
-            return
-        if info.length is not None:
-            if new_length != info.length:
-                raise errors.InconsistentLength("Upload-Length can't be changed")
-            return
-        if new_length < info.offset:
-            raise errors.InconsistentLength(
-                "Upload-Length is smaller than the upload's offset"
-            )
-        self.check_max_size(new_length)
-        info.length = new_length
 
     def _write(
         self,
@@ -307,7 +276,7 @@ class Engine:
     ) -> UploadInfo:
         """Store the chunk at ``info.offset``; finish the upload if it completed.
 
-        Call with the lock held and ``info`` freshly loaded. Every refusal of
+        Call with the lock held and ``info`` loaded under it. Every refusal of
         the chunk leaves the upload as it was.
         """
         old_offset = info.offset
@@ -346,7 +315,7 @@ class Engine:
             info.id,
             old_offset,
             body,
-            room=_smaller(self.room(info), max_append),
+            room=self.limits.room_for_body(info, max_append),
             digests=digests,
             block_size=self.block_size,
             checkpoints=checkpoints,
@@ -365,13 +334,15 @@ class Engine:
             # Expiry counts from the last successful append (or the creation).
             info.expires = self.clock() + self.expiry
         if info.is_complete:
-            self._verify_repr_digests(info, old_offset)
+            transfer.verify_repr_digests(
+                self.store, info, old_offset, block_size=self.block_size
+            )
 
     def _record(self, info: UploadInfo, offset: int) -> None:
         """A checkpoint: the bytes up to ``offset`` are durable; record them.
 
         Never the upload's last byte: an upload is complete only once it is
-        finished (see :mod:`.finishing`).
+        finished (see :mod:`.finish`).
         """
         if info.length is not None and offset >= info.length:
             return
@@ -381,51 +352,13 @@ class Engine:
             progress.expires = self.clock() + self.expiry
         self.store.update_info(progress)
 
-    def _verify_repr_digests(self, info: UploadInfo, old_offset: int) -> None:
-        """Check the whole upload against the client's digests (IETF Repr-Digest).
-
-        A mismatch refuses the last chunk: the offset stays where it began.
-        """
-        for algorithm, expected in sorted(info.repr_digests.items()):
-            actual = transfer.digest_of_data(
-                self.store, info.id, algorithm, info.length or 0, self.block_size
-            )
-            if base64.b64encode(actual).decode("ascii") != expected:
-                self.store.truncate(info.id, old_offset)
-                raise errors.ChecksumMismatch(
-                    "Repr-Digest mismatch: the upload's bytes are not the ones "
-                    "announced; the last chunk was not kept"
-                )
-
-    def check_room(
-        self, info: UploadInfo, content_length: int | None, max_append: int | None
-    ) -> None:
-        """Refuse a body that can't fit, before reading it (413)."""
-        if content_length is None:
-            return
-        if max_append is not None and content_length > max_append:
-            raise errors.TooLarge(
-                f"one request may carry at most {max_append} bytes of the upload"
-            )
-        room = self.room(info)
-        if room is not None and content_length > room:
-            raise errors.PastLength()
-
-    def check_max_size(self, length: int | None) -> None:
-        """Refuse a length over the maximum (413)."""
-        if length is not None and self.max_size is not None and length > self.max_size:
-            raise errors.TooLarge(
-                f"upload larger than the maximum of {self.max_size} bytes"
-            )
-
     # -- termination and removal ----------------------------------------------
 
     def terminate(self, request: TusRequest, upload_id: str) -> None:
         """A client cancels its upload: the host may refuse, then it is removed."""
-        if not self.store.supports_termination:
+        if not isinstance(self.store, Termination):
             raise errors.MethodNotAllowed("termination is not supported")
-        info = self.load(request, upload_id)
-        with self.locked(info.id) as lease:
+        with self.locked(upload_id) as lease:
             info = self.load(request, upload_id)
             self.hooks.before_terminate(request, info)
             self.remove(info.id, with_partials=False, lease=lease)
@@ -456,7 +389,6 @@ class Engine:
 
         :returns: bytes freed. :raises errors.Locked: if busy.
         """
-        check_upload_id(upload_id)
         with self.locked(upload_id) as lease:
             return self.remove(upload_id, lease=lease)
 
@@ -466,7 +398,14 @@ class Engine:
     def locked(
         self, upload_id: str, *, timeout: float | None = None
     ) -> Iterator[Lease]:
-        """Hold the upload's lock; drop the lock if the upload vanished."""
+        """Hold the upload's lock; drop the lock if the upload does not exist.
+
+        The lock comes first, before the upload is loaded (as tusd does):
+        what is loaded under it stays true until it is released.
+
+        :raises errors.NotFound: for a malformed id, before any lock is taken.
+        """
+        check_upload_id(upload_id)
         wait = self.lock_timeout if timeout is None else timeout
         with self.locker.lock(upload_id, timeout=wait) as lease:
             try:
@@ -475,11 +414,3 @@ class Engine:
                 if upload_id not in self.store.list_ids():
                     self.locker.forget(upload_id)
                 raise
-
-
-def _smaller(first: int | None, second: int | None) -> int | None:
-    if first is None:
-        return second
-    if second is None:
-        return first
-    return min(first, second)

@@ -66,6 +66,7 @@ class OffsetMismatch(TusError):
 
     :ivar expected: the upload's offset (None when the data itself is short).
     :ivar provided: the offset the request gave.
+    :ivar complete: whether the upload is complete (finished) already.
     """
 
     status = 409
@@ -77,11 +78,13 @@ class OffsetMismatch(TusError):
         *,
         expected: int | None = None,
         provided: int | None = None,
+        complete: bool = False,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message, headers=headers)
         self.expected = expected
         self.provided = provided
+        self.complete = complete
 
 
 class Gone(TusError):
@@ -112,10 +115,10 @@ class PastLength(TooLarge):
 
 
 class UnsupportedMediaType(TusError):
-    """Wrong ``Content-Type`` for a PATCH (415)."""
+    """Wrong ``Content-Type`` for a PATCH (415); the message names the right one."""
 
     status = 415
-    message = "Content-Type must be application/offset+octet-stream"
+    message = "unsupported Content-Type"
 
 
 class Locked(TusError):

@@ -23,7 +23,7 @@ does. An append through the front runs in up to three phases:
    what arrived before.
 3. **finish**, in a host thread, only when the body completed the upload
    (or replayed its last chunk): ``complete means the content exists``, so
-   the permit's hooks stop at the finish and leave the upload ``finishing``
+   the permit's hooks stop at the finish and leave the upload ``FINISHING``
    with its last chunk stored. The server sends the same request to the
    host again, with an empty body; the engine finds the chunk stored
    (:func:`~.transfer.body_of_retry`) and the host finishes it as it
@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collective.tusupload.core import errors
 from collective.tusupload.core.errors import HookRefused
-from collective.tusupload.core.finishing import Finishing
+from collective.tusupload.core.finish import Finish
 from collective.tusupload.core.hooks import Hooks
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.request import TusRequest
@@ -108,7 +108,7 @@ class ReceiveHooks(Hooks):
         raise HookRefused(405, "uploads are ended by the site")
 
     def after_finish(
-        self, request: TusRequest, info: UploadInfo, finishing: Finishing
+        self, request: TusRequest, info: UploadInfo, finish: Finish
     ) -> None:
         raise FinishInHost()
 

@@ -1,13 +1,13 @@
-"""The host's say in an upload's life: :class:`Hooks`, called by the engine.
+"""How a host takes part in an upload's life: :class:`Hooks`, called by the engine.
 
-The same hooks run whichever protocol a client speaks. Per-request state of
-the host (its context object, its request) reaches them as
-``request.context``.
+The same hooks run whichever protocol a client speaks. The host's state of
+one request (its context object, its request) reaches them as
+``request.context``, which the host adapter set.
 """
 
 from __future__ import annotations
 
-from collective.tusupload.core.finishing import Finishing
+from collective.tusupload.core.finish import Finish
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse
@@ -40,7 +40,7 @@ class Hooks:
         """
 
     def after_finish(
-        self, request: TusRequest, info: UploadInfo, finishing: Finishing
+        self, request: TusRequest, info: UploadInfo, finish: Finish
     ) -> dict[str, Any] | None:
         """Take over an upload (not a partial one) whose bytes are all stored.
 
@@ -48,10 +48,11 @@ class Hooks:
         :class:`~.errors.HookRefused`) leaves the upload unacknowledged, and
         the client's retry of its last chunk calls this again.
 
-        :param finishing: the finish in progress. By default the engine
-            commits it (keeping the data) when this returns. A host whose work
-            ends later calls ``finishing.defer()`` and then, once its work is
-            durable, ``finishing.commit(...)``, or ``finishing.abort()``.
+        :param finish: the finish in progress (see :mod:`.finish`). By
+            default the engine commits it (keeping the data) when this
+            returns. A host whose work ends later calls ``finish.defer()``
+            and then, once its work is durable, ``finish.commit(...)``, or
+            ``finish.abort()``.
         :returns: what the upload became, e.g. ``{"url": ...}``: kept in the
             finished record, the ``url`` is sent as ``Content-Location``.
         """
@@ -60,7 +61,7 @@ class Hooks:
     def find_finished(
         self, request: TusRequest, info: UploadInfo
     ) -> dict[str, Any] | None:
-        """For a ``finishing`` upload: did the host take it already?
+        """For a ``FINISHING`` upload: did the host take it already?
 
         A host that records its outcome durably returns it here (what
         :meth:`after_finish` returned), else None. Called when a crash may

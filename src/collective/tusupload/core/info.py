@@ -5,8 +5,21 @@ from __future__ import annotations
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
-from dataclasses import replace
 from typing import Any
+
+import enum
+
+
+class State(enum.StrEnum):
+    """Where an upload is in its life; :mod:`.finish` has the transitions."""
+
+    #: Bytes arrive; ``offset`` says how many are stored.
+    RECEIVING = "receiving"
+    #: All bytes are stored and the host's finish has begun; ``offset``
+    #: still says where the last chunk began.
+    FINISHING = "finishing"
+    #: The host has taken the upload; ``offset`` equals ``length``.
+    FINISHED = "finished"
 
 
 @dataclass
@@ -16,22 +29,15 @@ class UploadInfo:
     ``length`` is ``None`` while the length is deferred (or, for a final
     upload, while a partial's length is unknown).
 
-    Finishing takes two steps, so that an upload is only ever reported
-    complete once the host really has it:
-
-    ``finishing``
-        all bytes are in the data, and the host's finish has started; the
-        ``offset`` still says where the last chunk began, so a client whose
-        finish failed (crash, refusal) sends that chunk again.
-    ``finished``
-        the host has taken the upload (committed its content); ``offset``
-        equals ``length``. The record stays, without data, until it expires,
-        so that a client whose last reply was lost learns the outcome.
+    ``state``
+        see :class:`State`; only :mod:`.finish` changes it.
     ``content``
-        what the host made of it, e.g. ``{"url": ..., "uid": ...}``.
+        what the host made of a finished upload, e.g. ``{"url": ..., "uid": ...}``.
     ``repr_digests``
         digests of the whole upload a client announced (IETF ``Repr-Digest``),
         as ``{hashlib name: base64 digest}``; checked when the upload completes.
+    ``extra``
+        the host's own record of the upload (Plone: :mod:`...record`).
     """
 
     id: str
@@ -44,8 +50,7 @@ class UploadInfo:
     is_partial: bool = False
     is_final: bool = False
     partial_ids: list[str] = field(default_factory=list)
-    finishing: bool = False
-    finished: bool = False
+    state: State = State.RECEIVING
     content: dict[str, Any] = field(default_factory=dict)
     final_ids: list[str] = field(default_factory=list)
     repr_digests: dict[str, str] = field(default_factory=dict)
@@ -61,41 +66,50 @@ class UploadInfo:
         """True when all bytes have arrived."""
         return self.length is not None and self.offset >= self.length
 
+    @property
+    def finishing(self) -> bool:
+        """True in :attr:`State.FINISHING`."""
+        return self.state is State.FINISHING
+
+    @property
+    def finished(self) -> bool:
+        """True in :attr:`State.FINISHED`."""
+        return self.state is State.FINISHED
+
     def is_expired(self, now: float) -> bool:
         """True when the upload's expiry time has passed at ``now``."""
         return self.expires is not None and now >= self.expires
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-serialisable dict."""
-        return asdict(self)
+        """Return a JSON-serialisable dict.
+
+        It also says ``finishing`` and ``finished`` as the previous release
+        wrote them, so that its processes read a record right while a site
+        changes over (they share the upload directory).
+        """
+        values = asdict(self)
+        values["state"] = self.state.value
+        values["finishing"] = self.finishing
+        values["finished"] = self.finished
+        return values
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> UploadInfo:
-        """Build from :meth:`to_dict` output, ignoring unknown keys."""
+        """Build from :meth:`to_dict` output, ignoring unknown keys.
+
+        Records written before the state existed say ``finishing`` and
+        ``finished`` instead; they read as the same state.
+        """
         known = {
             name: values[name] for name in cls.__dataclass_fields__ if name in values
         }
+        if "state" in known:
+            known["state"] = State(known["state"])
+        elif values.get("finished"):
+            known["state"] = State.FINISHED
+        elif values.get("finishing"):
+            known["state"] = State.FINISHING
         return cls(**known)
-
-
-def as_finished(info: UploadInfo, content: dict[str, Any] | None) -> UploadInfo:
-    """``info`` as it reads once the host has taken it (in memory only)."""
-    return replace(
-        info,
-        offset=info.length if info.length is not None else info.offset,
-        finishing=False,
-        finished=True,
-        content=dict(content or {}),
-    )
-
-
-def is_replay(info: UploadInfo, client_offset: int, content_length: int | None) -> bool:
-    """An append to a finished upload that ends where the upload ends."""
-    if info.length is None or client_offset > info.length:
-        return False
-    if content_length is None:
-        return client_offset == info.length
-    return client_offset + content_length == info.length
 
 
 def total_length(partials: list[UploadInfo]) -> int | None:

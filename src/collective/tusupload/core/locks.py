@@ -5,9 +5,9 @@ locked with lock files beside them (:class:`~.filestore.FileLocker`), but a
 cluster may pair its store with any lock service. Which locker goes with
 which store is decided in :mod:`.compose`.
 
-A locker also answers cleanup's questions about the locks of uploads that
-are gone (:meth:`Locker.list_ids`, :meth:`Locker.clear_stale`); a locker
-that leaves nothing behind keeps the defaults.
+A locker that leaves something behind (lock files) also answers the
+cleanup's questions about the locks of uploads that are gone: that is
+:class:`LockLeftovers`, an interface of its own.
 """
 
 from __future__ import annotations
@@ -85,12 +85,15 @@ class Locker(abc.ABC):
         except errors.Locked:
             return True
 
-    # -- cleanup support ------------------------------------------------
 
+class LockLeftovers(abc.ABC):
+    """What the cleanup asks a locker whose locks leave files behind."""
+
+    @abc.abstractmethod
     def list_ids(self, *, older_than: float) -> list[str]:
         """Ids whose lock left something behind, untouched since ``older_than``."""
-        return []
 
+    @abc.abstractmethod
     def clear_stale(
         self, upload_id: str, *, in_use: Callable[[], bool], dry_run: bool = False
     ) -> int | None:
@@ -101,7 +104,6 @@ class Locker(abc.ABC):
         :returns: the bytes freed, or None when there was nothing to clear.
         :raises errors.Locked: if someone alive holds the lock.
         """
-        return None
 
 
 class MemoryLocker(Locker):

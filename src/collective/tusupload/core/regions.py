@@ -10,6 +10,7 @@ inside the kernel (:func:`copy_region`): ``copy_file_range``, else
 
 from __future__ import annotations
 
+from collective.tusupload.core.sizes import BLOCK_SIZE
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +19,6 @@ import io
 import os
 import stat
 
-
-#: Block size of the user-space fallback.
-BLOCK_SIZE = 1 << 20
 
 #: errno values that mean "this kernel call can't copy between these files".
 _UNSUPPORTED = {

@@ -1,24 +1,26 @@
-"""Where uploads live: the :class:`Store` interface, knowing nothing about HTTP.
+"""Where uploads live: the :class:`Store` interface and its optional parts.
 
 A store keeps each upload's bytes and its :class:`~.info.UploadInfo`. The
-engine (:mod:`.engine`) is its only caller on the request path; cleanup
+engine (:mod:`.engine`) is its only caller on the request path; the cleanup
 (:mod:`.cleanup`) lists and removes. A store never makes its own locker: the
 two are composed outside it (:mod:`.compose`), so that a cluster can pair,
 say, a database store with a lock service.
 
-Some abilities are optional and have a generic default here, which a store
-may replace by something native:
+Every store implements :class:`Store`. Which protocol extensions it allows
+are interfaces of their own, which a store inherits or not; the wire layers
+advertise exactly those (tus: ``Tus-Extension``):
 
-- :meth:`Store.append_region`: copy from a file descriptor (the default reads
-  blocks and calls :meth:`Store.append`);
-- :meth:`Store.concatenate`: join partial uploads into a final one (the
-  default streams each partial's data into the final upload);
-- :meth:`Store.local_path`: a filesystem path of the data, for hosts that
-  link or rename it (the default is None: hosts then read
-  :meth:`Store.open_data`).
+- :class:`Termination`: clients may cancel uploads (DELETE);
+- :class:`Concatenation`: partial uploads are joined into final ones, with
+  a generic join a store may replace by a native one;
+- :class:`DeferredLength`: an upload may begin before its length is known.
 
-The flags ``supports_termination``, ``supports_concatenation`` and
-``supports_defer_length`` say which protocol extensions the store allows.
+What only the cleanup asks (files a crash left, how old an upload is) is
+:class:`Leftovers`; a store without it has nothing to leave behind.
+
+:meth:`Store.append_region` and :meth:`Store.local_path` have generic
+defaults a store may replace: copying from a file descriptor in the kernel,
+and a filesystem path for hosts that link or rename the data.
 A file store is in :mod:`.filestore`; ``docs/core.rst`` says how to add one.
 """
 
@@ -26,26 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from collections.abc import Iterator
-from collective.tusupload.core.ids import check_upload_id
-from collective.tusupload.core.ids import is_valid_upload_id
-from collective.tusupload.core.ids import new_upload_id
 from collective.tusupload.core.info import UploadInfo
+from collective.tusupload.core.sizes import BLOCK_SIZE
 from typing import BinaryIO
 
 import abc
 import os
-
-
-__all__ = [
-    "Store",
-    "UploadInfo",
-    "check_upload_id",
-    "is_valid_upload_id",
-    "new_upload_id",
-]
-
-#: Block size of the generic copies (:meth:`Store.append_region`, concatenation).
-REGION_BLOCK = 1 << 20
 
 
 class Store(abc.ABC):
@@ -54,12 +42,6 @@ class Store(abc.ABC):
     Callers that change an upload (append, truncate, update_info, remove)
     hold the upload's lock.
     """
-
-    supports_termination: bool = True
-    supports_concatenation: bool = True
-    supports_defer_length: bool = True
-
-    # -- required -------------------------------------------------------
 
     @abc.abstractmethod
     def create(self, info: UploadInfo) -> UploadInfo:
@@ -122,7 +104,7 @@ class Store(abc.ABC):
     def list_ids(self) -> list[str]:
         """Return the ids of all uploads that have an info."""
 
-    # -- optional, with generic defaults ----------------------------------
+    # -- generic defaults a store may replace ---------------------------------
 
     def append_region(
         self,
@@ -144,7 +126,7 @@ class Store(abc.ABC):
             done = 0
             while done < count:
                 block = os.pread(
-                    source_fd, min(REGION_BLOCK, count - done), source_offset + done
+                    source_fd, min(BLOCK_SIZE, count - done), source_offset + done
                 )
                 if not block:
                     return
@@ -153,11 +135,41 @@ class Store(abc.ABC):
 
         return self.append(upload_id, offset, blocks())
 
+    def local_path(self, upload_id: str) -> str | None:
+        """The data's path on the local filesystem, or None if it has none.
+
+        Hosts that can move bytes without copying (a hard link into a blob)
+        use it; everyone else reads :meth:`open_data`.
+        """
+        return None
+
+
+class Termination:
+    """A store whose uploads clients may cancel (tus ``termination``, DELETE).
+
+    A store class inherits it beside :class:`Store` to allow it; removing is
+    :meth:`Store.remove`, which every store has.
+    """
+
+
+class DeferredLength:
+    """A store that takes uploads before their length is known (tus
+    ``creation-defer-length``); inherited beside :class:`Store`."""
+
+
+class Concatenation:
+    """A store that joins partial uploads into final ones (tus
+    ``concatenation``, ``concatenation-unfinished``).
+
+    Inherited beside :class:`Store`: the generic join below reads with
+    :meth:`Store.open_data` and writes with :meth:`Store.append`.
+    """
+
     def concatenate(self, upload_id: str, partials: list[UploadInfo]) -> int:
         """Write the data of complete ``partials``, in order, as ``upload_id``'s data.
 
-        The default streams each partial's data (up to its length) through
-        :meth:`append`; a store with a native join or copy replaces it.
+        This default streams each partial's data (up to its length) through
+        :meth:`Store.append`; a store with a native join or copy replaces it.
 
         :returns: the bytes written (fewer than the partials' lengths if a
             partial's data is short).
@@ -168,7 +180,7 @@ class Store(abc.ABC):
                 remaining = partial.length or 0
                 with self.open_data(partial.id) as data:
                     while remaining > 0:
-                        block = data.read(min(REGION_BLOCK, remaining))
+                        block = data.read(min(BLOCK_SIZE, remaining))
                         if not block:
                             return
                         remaining -= len(block)
@@ -176,38 +188,35 @@ class Store(abc.ABC):
 
         return self.append(upload_id, 0, blocks())
 
-    def local_path(self, upload_id: str) -> str | None:
-        """The data's path on the local filesystem, or None if it has none.
 
-        Hosts that can move bytes without copying (a hard link into a blob)
-        use it; everyone else reads :meth:`open_data`.
-        """
-        return None
+class Leftovers(abc.ABC):
+    """What the cleanup asks a store that can leave files behind (a crash
+    between writing data and info, an upload whose data went missing)."""
 
+    @abc.abstractmethod
     def has_data(self, upload_id: str) -> bool:
         """Tell whether the upload's data exists (cleanup: info without data)."""
-        return True
 
+    @abc.abstractmethod
     def usage(self, upload_id: str) -> int:
         """Return the bytes all files of ``upload_id`` take (for cleanup reports)."""
-        return 0
 
+    @abc.abstractmethod
     def has_leftovers(self, upload_id: str) -> bool:
         """Whether an id without info still holds anything of this store."""
-        return self.usage(upload_id) > 0
 
+    @abc.abstractmethod
     def last_activity(self, upload_id: str) -> float | None:
         """When the upload last changed (seconds since the epoch), if known.
 
         Cleanup's ``older_than`` judges by it; None makes it use the
         upload's creation time.
         """
-        return None
 
+    @abc.abstractmethod
     def list_orphans(self, *, older_than: float) -> list[str]:
-        """Return ids that have leftover data but no info (for cleanup)."""
-        return []
+        """Return ids that have leftover data but no info."""
 
+    @abc.abstractmethod
     def remove_orphan(self, upload_id: str) -> int:
         """Remove the leftovers of an orphan id; return bytes freed."""
-        return 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterator
 from collective.tusupload.core import errors
+from collective.tusupload.core.info import State
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.regions import body_region
 from collective.tusupload.core.store import Store
@@ -21,6 +22,7 @@ from dataclasses import field
 from typing import Any
 from typing import BinaryIO
 
+import base64
 import hashlib
 import logging
 import time
@@ -294,13 +296,12 @@ def body_of_retry(
     Zope re-runs a request after a ConflictError with the same body
     stream. A server that streams bodies (gunicorn) has nothing left to
     read then, but the first attempt stored the whole last chunk before
-    its finish was aborted (the upload is ``finishing``). Only in that
-    case (finishing, this request ends the upload, and its body has no
+    its finish was aborted (the upload is ``FINISHING``). Only in that
+    case (FINISHING, this request ends the upload, and its body has no
     byte to give) are the stored bytes finished again.
     """
     if not (
-        info.finishing
-        and not info.finished
+        info.state is State.FINISHING
         and info.length is not None
         and body.length
         and offset + body.length == info.length
@@ -320,3 +321,24 @@ def body_of_retry(
         info.id,
     )
     return None
+
+
+def verify_repr_digests(
+    store: Store, info: UploadInfo, old_offset: int, *, block_size: int
+) -> None:
+    """Check the whole upload against the digests the client announced.
+
+    The IETF draft's ``Repr-Digest``, sent at creation, covers the whole
+    upload; it is checked when the upload completes. A mismatch refuses the
+    last chunk: it is cut off again and the offset stays where it began.
+
+    :raises errors.ChecksumMismatch: if a digest differs.
+    """
+    for algorithm, expected in sorted(info.repr_digests.items()):
+        actual = digest_of_data(store, info.id, algorithm, info.length or 0, block_size)
+        if base64.b64encode(actual).decode("ascii") != expected:
+            store.truncate(info.id, old_offset)
+            raise errors.ChecksumMismatch(
+                "Repr-Digest mismatch: the upload's bytes are not the ones "
+                "announced; the last chunk was not kept"
+            )

@@ -19,11 +19,13 @@ is written, before the response goes out.
 """
 
 from collective.tusupload import logger
+from collective.tusupload.interfaces import ENDPOINT
+from collective.tusupload.interfaces import REPLACE_ENDPOINT
 from plone.rest.events import mark_as_api_request
 from plone.rest.interfaces import IAPIRequest
 
 
-ENDPOINTS = ("@tus-upload", "@tus-replace")
+ENDPOINTS = (ENDPOINT, REPLACE_ENDPOINT)
 
 
 def is_tus_path(path: str) -> bool:

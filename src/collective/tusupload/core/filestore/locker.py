@@ -18,6 +18,7 @@ from collective.tusupload.core.ids import check_upload_id
 from collective.tusupload.core.ids import is_valid_upload_id
 from collective.tusupload.core.locks import Lease
 from collective.tusupload.core.locks import Locker
+from collective.tusupload.core.locks import LockLeftovers
 
 import contextlib
 import fcntl
@@ -33,7 +34,7 @@ LOCK_SUFFIX = ".lock"
 HOLDER_WIDTH = 256
 
 
-class FileLocker(Locker):
+class FileLocker(Locker, LockLeftovers):
     """A :class:`Locker` based on ``flock`` on one lock file per upload.
 
     :param directory: where the ``<id>.lock`` files live.
@@ -97,7 +98,7 @@ class FileLocker(Locker):
             # the lock we hold is on a dead inode. Try again on the new path.
             os.close(descriptor)
 
-    # -- cleanup support ------------------------------------------------
+    # -- leftovers (cleanup) --------------------------------------------
 
     def list_ids(self, *, older_than: float) -> list[str]:
         """Ids with a lock file unchanged since ``older_than``."""

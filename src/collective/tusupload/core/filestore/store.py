@@ -35,7 +35,11 @@ from collective.tusupload.core.ids import check_upload_id
 from collective.tusupload.core.ids import is_valid_upload_id
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.regions import copy_region
+from collective.tusupload.core.store import Concatenation
+from collective.tusupload.core.store import DeferredLength
+from collective.tusupload.core.store import Leftovers
 from collective.tusupload.core.store import Store
+from collective.tusupload.core.store import Termination
 from typing import BinaryIO
 
 import contextlib
@@ -50,12 +54,24 @@ DATA_SUFFIX = ".data"
 INFO_SUFFIX = ".info"
 TEMP_MARKER = ".tmp-"
 
+#: Whether a file store flushes data and info to the disk before an offset
+#: advances. Off: a killed process loses nothing either way (the page cache
+#: survives it), and after a power loss the store reports only the bytes
+#: that reached the disk (see :meth:`FileStore.get_info`), so clients resume
+#: from there. The one default of every host (the filter, Plone's
+#: ``TUSUPLOAD_FSYNC``, the ``Tus`` class).
+DEFAULT_FSYNC = False
+
 #: Reads of an info file before it counts as unreadable.
 INFO_READ_ATTEMPTS = 3
 
 
-class FileStore(Store):
+class FileStore(Store, Termination, Concatenation, DeferredLength, Leftovers):
     """A :class:`Store` with one data file and one info file per upload.
+
+    It allows every protocol extension (termination, concatenation with a
+    join in the kernel, deferred length) and can leave files behind after a
+    crash, which it finds for the cleanup (:class:`Leftovers`).
 
     :param directory: where uploads live; created if missing.
     :param fsync: flush data and info to stable storage before the offset
@@ -63,7 +79,7 @@ class FileStore(Store):
     """
 
     def __init__(
-        self, directory: str | os.PathLike[str], *, fsync: bool = True
+        self, directory: str | os.PathLike[str], *, fsync: bool = DEFAULT_FSYNC
     ) -> None:
         self.directory = os.fspath(directory)
         self.fsync = fsync
@@ -310,7 +326,7 @@ class FileStore(Store):
         _unlink_quietly(path)
         return freed
 
-    # -- cleanup support ----------------------------------------------------
+    # -- leftovers (cleanup) ------------------------------------------------
 
     def list_orphans(self, *, older_than: float) -> list[str]:
         """Return ids of leftover files but no info, unchanged since ``older_than``.

@@ -47,11 +47,6 @@ def format_boolean(value: bool) -> str:
     return http_sf.ser(bool(value))
 
 
-def format_integer(value: int) -> str:
-    """An Integer item."""
-    return http_sf.ser(int(value))
-
-
 def format_dictionary(members: Mapping[str, int]) -> str:
     """A Dictionary of Integers (``Upload-Limit``)."""
     return http_sf.ser(dict(members))

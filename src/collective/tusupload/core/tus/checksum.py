@@ -14,9 +14,6 @@ import binascii
 #: tus names the algorithms as hashlib does.
 SUPPORTED_ALGORITHMS = DIGEST_ALGORITHMS
 
-#: What a parsed ``Upload-Checksum`` is: a digest expected for one chunk.
-ExpectedChecksum = ExpectedDigest
-
 
 def parse_checksum(
     header: str, *, algorithms: tuple[str, ...] = SUPPORTED_ALGORITHMS

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collective.tusupload.core import errors
+from collective.tusupload.core import wire
 from collective.tusupload.core.engine import Engine
-from collective.tusupload.core.ids import is_valid_upload_id
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.request import TusRequest
-from urllib.parse import urlsplit
 
 
 def parse_concat(
@@ -30,28 +29,13 @@ def parse_concat(
         raise errors.BadRequest(
             "Upload-Concat: final needs at least one partial upload"
         )
-    return [id_from_url(request, url) for url in urls], False
-
-
-def id_from_url(request: TusRequest, url: str) -> str:
-    """Return the upload id of an upload URL under this endpoint."""
-    refused = errors.BadRequest("Upload-Concat: not an upload URL of this endpoint")
-    parts = urlsplit(url)
-    base = urlsplit(request.base_url)
-    if parts.query or parts.fragment or "?" in url or "#" in url:
-        raise refused
-    if (parts.scheme or parts.netloc) and (
-        parts.scheme.lower(),
-        parts.netloc.lower(),
-    ) != (base.scheme.lower(), base.netloc.lower()):
-        raise refused
-    prefix = base.path.rstrip("/") + "/"
-    if not parts.path.startswith(prefix):
-        raise refused
-    upload_id = parts.path[len(prefix) :]
-    if not is_valid_upload_id(upload_id):
-        raise refused
-    return upload_id
+    partial_ids = []
+    for url in urls:
+        upload_id = wire.upload_id_from_url(request, url)
+        if upload_id is None:
+            raise errors.BadRequest("Upload-Concat: not an upload URL of this endpoint")
+        partial_ids.append(upload_id)
+    return partial_ids, False
 
 
 def load_partials(
@@ -70,13 +54,13 @@ def load_partials(
     return partials
 
 
-def format_concat(request: TusRequest, info: UploadInfo, location) -> str | None:
+def format_concat(request: TusRequest, info: UploadInfo) -> str | None:
     """The ``Upload-Concat`` a HEAD echoes, or None for a plain upload."""
     if info.is_partial:
         return "partial"
     if info.is_final:
         urls = " ".join(
-            location(request, partial_id) for partial_id in info.partial_ids
+            wire.location(request, partial_id) for partial_id in info.partial_ids
         )
         return f"final;{urls}"
     return None

@@ -20,7 +20,7 @@ class CleanupGet(Service):
             "last": None
             if record is None
             else {
-                "finished": record.finished,
+                "finished": record.ended_at,
                 "summary": record.summary.to_dict(),
                 "message": str(record.summary),
             },
