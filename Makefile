@@ -76,7 +76,7 @@ $(VOLTO_INSTALLED): $(VOLTO_TOOLS)/pnpm/node_modules/.bin/pnpm $(VOLTO)/pnpm-loc
 	cd $(VOLTO) && $(PNPM) install --frozen-lockfile --reporter=append-only
 	touch $@
 
-$(VOLTO_BUILT): $(VOLTO_INSTALLED) $(shell find $(VOLTO)/src $(VOLTO)/theme $(VOLTO_ADDON)/src $(VOLTO_ADDON)/locales -type f 2> /dev/null) $(VOLTO)/razzle.config.js $(VOLTO)/volto.config.js
+$(VOLTO_BUILT): $(VOLTO_INSTALLED) $(shell find $(VOLTO)/src $(VOLTO)/theme $(VOLTO_ADDON)/src $(VOLTO_ADDON)/locales -type f 2> /dev/null) $(VOLTO)/razzle.config.js $(VOLTO)/babel.config.js $(VOLTO)/volto.config.js
 	cd $(VOLTO) && $(PNPM) build
 	touch $@
 

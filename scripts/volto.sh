@@ -18,7 +18,7 @@ case "$VOLTO_HOST" in
 esac
 export RAZZLE_PUBLIC_URL="${RAZZLE_PUBLIC_URL:-http://${URL_HOST}:${VOLTO_PORT}}"
 
-if ! curl -fsS -o /dev/null -m 5 "$BACKEND_URL/@site" 2> /dev/null; then
+if ! curl -fsS -o /dev/null -m 5 -H "Accept: application/json" "$BACKEND_URL/@site" 2> /dev/null; then
     echo "No backend answers at $BACKEND_URL: start it with 'make run' first" >&2
     echo "(same PORT), or set BACKEND_URL." >&2
     exit 1
