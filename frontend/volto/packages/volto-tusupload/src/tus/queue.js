@@ -139,6 +139,7 @@ export class UploadQueue {
     const file = upload.file;
     Object.assign(upload.options, {
       endpoint: this.options.endpoint,
+      httpStack: this.options.httpStack?.(),
       headers: this.options.headers(),
       metadata: uploadMetadata(file),
       maxSize: this.maxSize,

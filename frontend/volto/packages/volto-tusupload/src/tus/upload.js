@@ -111,6 +111,7 @@ export class FileUpload {
     const options = this.options;
     return new Upload(this.file, {
       endpoint: options.endpoint,
+      ...(options.httpStack && { httpStack: options.httpStack }),
       chunkSize: options.chunkSize,
       parallelUploads: options.parallelUploads || 1,
       metadata: options.metadata,

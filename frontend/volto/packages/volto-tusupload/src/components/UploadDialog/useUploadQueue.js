@@ -8,6 +8,7 @@ import { formatUrl } from '@plone/volto/helpers/Api/Api';
 import config from '@plone/volto/registry';
 
 import { UploadQueue } from '../../tus/queue';
+import { apiHttpStack } from '../../tus/volto';
 
 const queues = new Map();
 
@@ -44,6 +45,7 @@ export function useUploadQueue(path) {
           endpoint,
           settingsUrl: formatUrl(`${path}/@tusupload-settings`),
           headers: () => ({}),
+          httpStack: apiHttpStack,
           fallback: settings,
           parallelUploads: settings.parallelUploads ?? null,
         }),
