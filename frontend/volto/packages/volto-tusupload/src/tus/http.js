@@ -31,9 +31,14 @@ export function siteAddress(url, siteRoot, apiRoot) {
 }
 
 /**
- * An HTTP stack whose responses carry API addresses in `Location`, and
- * whose final concatenation names the partial uploads by the backend's
- * own URLs, which it checks them against.
+ * An HTTP stack for the backend behind Volto's `++api++` proxy:
+ *
+ * - responses carry API addresses in `Location`;
+ * - the final concatenation names the partial uploads by the backend's own
+ *   URLs, which it checks them against;
+ * - HEAD goes as a POST that says it means HEAD (tus allows the override):
+ *   Volto's proxy answers a HEAD itself, without the backend's headers, so
+ *   `Upload-Offset` never arrives and an upload could not resume.
  */
 export class ApiHttpStack {
   constructor(siteRoot, apiRoot) {
@@ -43,7 +48,9 @@ export class ApiHttpStack {
   }
 
   createRequest(method, url) {
-    const request = this.inner.createRequest(method, url);
+    const overridden = method === 'HEAD' && this.apiRoot !== this.siteRoot;
+    const request = this.inner.createRequest(overridden ? 'POST' : method, url);
+    if (overridden) request.setHeader('X-HTTP-Method-Override', 'HEAD');
     const setHeader = request.setHeader.bind(request);
     request.setHeader = (name, value) => {
       if (String(name).toLowerCase() === 'upload-concat') {
