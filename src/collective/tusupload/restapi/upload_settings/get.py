@@ -16,8 +16,9 @@ class UploadSettingsGet(Service):
 
     def reply(self):
         settings = get_settings()
+        allowed = [kind for kind in settings.allowed_mime_types if kind]
         return {
             "chunk_size": settings.chunk_size,
             "max_size": settings.max_size,
-            "allowed_mime_types": [kind for kind in settings.allowed_mime_types if kind],
+            "allowed_mime_types": allowed,
         }
