@@ -2,7 +2,7 @@
 # Serve the production build of the Volto frontend (make volto) in the
 # foreground, against the backend that `make run` serves. Ctrl-C stops it.
 set -euo pipefail
-cd "$(dirname "$0")/../frontend/volto"
+cd "${VOLTO_PROJECT:-$(dirname "$0")/../frontend/volto}"
 
 VOLTO_HOST="${VOLTO_HOST:-127.0.0.1}" VOLTO_PORT="${VOLTO_PORT:-3000}"
 BACKEND_URL="${BACKEND_URL:-http://localhost:${PORT:-8080}/${VOLTO_SITE_ID:-Volto}}"
