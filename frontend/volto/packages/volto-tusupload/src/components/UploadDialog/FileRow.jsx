@@ -4,6 +4,12 @@ import { Button, Progress, Table } from 'semantic-ui-react';
 import { useIntl } from 'react-intl';
 import { flattenToAppURL } from '@plone/volto/helpers/Url/Url';
 import UniversalLink from '@plone/volto/components/manage/UniversalLink/UniversalLink';
+import Icon from '@plone/volto/components/theme/Icon/Icon';
+import pauseSVG from '@plone/volto/icons/pause.svg';
+import playSVG from '@plone/volto/icons/play.svg';
+import reloadSVG from '@plone/volto/icons/reload.svg';
+import stopSVG from '@plone/volto/icons/stop.svg';
+import clearSVG from '@plone/volto/icons/clear.svg';
 
 import { failureMessages, messages } from '../../messages';
 import { formatSize } from '../../tus/sizes';
@@ -97,54 +103,69 @@ export default function FileRow({ upload, queue }) {
         {upload.state === 'uploading' && (
           <Button
             basic
-            icon="pause"
+            icon
             size="mini"
+            className="tusupload-action"
             aria-label={say(messages.pause)}
             title={say(messages.pause)}
             onClick={() => upload.pause()}
-          />
+          >
+            <Icon name={pauseSVG} size="18px" />
+          </Button>
         )}
         {upload.state === 'paused' && (
           <Button
             basic
-            icon="play"
+            icon
             size="mini"
+            className="tusupload-action"
             aria-label={say(messages.resume)}
             title={say(messages.resume)}
             onClick={() => upload.resume()}
-          />
+          >
+            <Icon name={playSVG} size="18px" />
+          </Button>
         )}
         {upload.state === 'failed' && (
           <Button
             basic
-            icon="redo"
+            icon
             size="mini"
+            className="tusupload-action"
             aria-label={say(messages.retry)}
             title={say(messages.retry)}
             onClick={() => queue.retry(upload)}
-          />
+          >
+            <Icon name={reloadSVG} size="18px" />
+          </Button>
         )}
         {['uploading', 'paused', 'failed'].includes(upload.state) && (
           <Button
             basic
-            icon="stop"
+            icon
             size="mini"
+            className="tusupload-action"
             aria-label={say(messages.cancel)}
             title={say(messages.cancel)}
             onClick={() => upload.cancel()}
-          />
+          >
+            <Icon name={stopSVG} size="18px" />
+          </Button>
         )}
         {['waiting', 'refused', 'cancelled', 'done'].includes(
           upload.state,
         ) && (
           <Button
             basic
-            icon="close"
+            icon
             size="mini"
+            className="tusupload-action"
             aria-label={say(messages.remove)}
             title={say(messages.remove)}
             onClick={() => queue.remove(upload)}
-          />
+          >
+            <Icon name={clearSVG} size="18px" />
+          </Button>
         )}
       </Table.Cell>
     </Table.Row>
