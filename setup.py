@@ -55,6 +55,7 @@ setup(
         "webob",
         "waitress",
         "gunicorn",
+        "h11",
         "PasteDeploy",
         "http-sf",
         "zope.interface",
@@ -86,14 +87,15 @@ setup(
             "main = collective.tusupload.adapters.wsgi:filter_app_factory",
         ],
         "paste.filter_factory": [
-            "lane = collective.tusupload.adapters.lane:filter_factory",
+            "guard = collective.tusupload.deploy.guard:filter_factory",
         ],
         "paste.server_factory": [
-            "gunicorn = collective.tusupload.adapters.serve:server_factory",
+            "front = collective.tusupload.deploy.serve:front_server_factory",
+            "gunicorn = collective.tusupload.deploy.gunicorn:server_factory",
         ],
         "console_scripts": [
             "tusupload-cleanup = collective.tusupload.cli:run",
-            "tusupload-serve = collective.tusupload.adapters.serve:main",
+            "tusupload-serve = collective.tusupload.deploy.serve:main",
         ],
     },
 )

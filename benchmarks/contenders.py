@@ -6,7 +6,7 @@ stopped by :meth:`Contender.stop` (SIGTERM to the group, then SIGKILL).
 Every Python contender exists on two servers: waitress (reads each request
 body to its end before the app runs) and gunicorn with gthread workers
 (streams the body to the app), both started by
-``collective.tusupload.adapters.serve`` or, for Zope, as ``make run`` does.
+``collective.tusupload.deploy.serve`` or, for Zope, as ``make run`` does.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ SERVER_MAIN = {
         "max_request_body_size = 1099511627776\n"
     ),
     "gunicorn": "use = egg:collective.tusupload#gunicorn\nthreads = {threads}\n",
+    "front": "use = egg:collective.tusupload#front\nthreads = {threads}\n",
 }
 
 
@@ -151,7 +152,7 @@ class Contender:
 
 
 class PasteContender(Contender):
-    """A WSGI app served by ``collective.tusupload.adapters.serve``."""
+    """A WSGI app served by ``collective.tusupload.deploy.serve``."""
 
     ini = ""
     wsgi_server = "waitress"
@@ -168,7 +169,7 @@ class PasteContender(Contender):
             [
                 PYTHON,
                 "-m",
-                "collective.tusupload.adapters.serve",
+                "collective.tusupload.deploy.serve",
                 str(ini_path),
                 "--host",
                 HOST,
@@ -225,6 +226,21 @@ class SinkGunicornContender(SinkContender):
     key = "8"
     label = "8 raw body sink (gunicorn)"
     wsgi_server = "gunicorn"
+
+
+class FilterFrontContender(FilterContender):
+    key = "11"
+    label = "11 filter (front server)"
+    wsgi_server = "front"
+
+
+class SinkFrontContender(SinkContender):
+    """The sink on the front server: an app that knows no hand-off reads each
+    body from the socket in its own thread (the front's raw body path)."""
+
+    key = "12"
+    label = "12 raw body sink (front server)"
+    wsgi_server = "front"
 
 
 class NodeContender(Contender):
@@ -290,15 +306,11 @@ class ZopeInstance:
         workdir: Path,
         sites: list[str],
         server: str = "waitress",
-        *,
-        lane: bool = True,
     ) -> None:
         self.workdir = workdir
         self.server_name = server
-        self.lane = lane
-        name = server if lane else f"{server}-nolane"
-        self.instance = workdir / f"instance-{name}"
-        self.var = workdir / f"var-{name}"
+        self.instance = workdir / f"instance-{server}"
+        self.var = workdir / f"var-{server}"
         self.sites = sites
         self.server: Server | None = None
         self.port = 0
@@ -318,7 +330,6 @@ class ZopeInstance:
             "ADMIN_USER": ADMIN[0],
             "ADMIN_PASSWORD": ADMIN[1],
             "SERVER": self.server_name,
-            "UPLOAD_LANE": "on" if self.lane else "off",
         }
         subprocess.run(
             [PYTHON, str(ROOT / "scripts" / "make_instance.py")],
@@ -464,11 +475,9 @@ class AddonGunicornContender(AddonContender):
     label = "6 Plone + collective.tusupload (gunicorn)"
 
 
-class AddonNoLaneContender(AddonContender):
-    """Contender 6 with every request through Zope (``upload_lane = off``)."""
-
-    key = "9"
-    label = "9 Plone + collective.tusupload (gunicorn, no upload lane)"
+class AddonFrontContender(AddonContender):
+    key = "10"
+    label = "10 Plone + collective.tusupload (front server)"
 
 
 class RestapiContender(PloneContender):

@@ -38,6 +38,7 @@ from client import TusClient  # noqa: E402
 from client import UploadResult  # noqa: E402
 
 import contenders as cmod  # noqa: E402
+import slow_clients  # noqa: E402
 
 
 MIB = 1 << 20
@@ -535,11 +536,11 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
         "| file / chunk | ratio | value |",
         "|---|---|---:|",
     ]
-    counterpart = {"1": "6", "6": "1", "3": "7", "7": "3"}
+    counterpart = {"1": "6", "6": "10", "10": "6", "3": "7", "7": "11", "11": "7"}
     for size in options.sizes:
         for chunk in chunks_for(options, size):
-            for mine in ("1", "3", "6", "7"):
-                for other in (counterpart[mine], "2", "4", "5", "8", "9", "dd"):
+            for mine in ("1", "3", "6", "7", "10", "11"):
+                for other in (counterpart[mine], "2", "4", "5", "8", "12", "dd"):
                     a = medians.get((size, chunk, mine))
                     b = (
                         facts["dd_median"]
@@ -627,7 +628,8 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
         f"![throughput]({out_base.name}.png)",
         "",
     ]
-    targets = streaming_target_lines(options, medians, records, keys, facts)
+    targets = serving_target_lines(options, medians, facts)
+    targets += streaming_target_lines(options, medians, records, keys, facts)
     targets += target_lines(options, medians, records, keys, facts)
     lines[lines.index("## Contenders") : lines.index("## Contenders")] = targets
     report = out_base.with_suffix(".md")
@@ -645,7 +647,7 @@ def retries_per_upload(records, key, kind):
 
 
 def retries_text(records, key, kind) -> str:
-    if key not in ("1", "2", "6", "9"):
+    if key not in ("1", "2", "6", "10"):
         return "—"
     value = retries_per_upload(records, key, kind)
     return "n/a" if value is None else f"{value:.2f}"
@@ -658,6 +660,74 @@ def failed_text(records, key) -> str:
         return "0"
     errors = {r["error"] for r in rows if r.get("error")}
     return f"{failed} of {8 * len(rows)}: " + "; ".join(sorted(errors))[:160]
+
+
+def serving_target_lines(options, medians, facts) -> list[str]:
+    """The targets of issue 19 (the front server) and its slow-clients step."""
+    lines = [
+        "## Targets (issue 19: the front server)",
+        "",
+        "Medians of this run. 10 = Plone + collective.tusupload on the front "
+        "server, 12 = the raw body sink on the front server, 2 = Plone + "
+        "plone.restapi on waitress, 4 = Node's @tus/server, 11 = the filter on "
+        "the front server.",
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+    ]
+    chunk = 8 * MIB
+    for size in options.sizes:
+        for mine, other, goal in (
+            ("10", "12", 0.9),
+            ("10", "2", 1.3),
+            ("10", "4", 1.5),
+            ("11", "12", 0.9),
+        ):
+            a, b = medians.get((size, chunk, mine)), medians.get((size, chunk, other))
+            measured = f"{a / b:.2f}x" if a and b else "n/a"
+            met = ("yes" if a / b >= goal else "**no**") if a and b else "n/a"
+            lines.append(
+                f"| {size // MIB} MiB / 8 MiB: {mine} ≥ {goal:.1f}x {other} "
+                f"| {measured} | {met} |"
+            )
+    if options.whole:
+        for size in options.sizes:
+            a = medians.get((size, size, "10"))
+            measured = f"{a / facts['dd_median']:.2f}x" if a else "n/a"
+            met = ("yes" if a / facts["dd_median"] >= 0.8 else "**no**") if a else "n/a"
+            lines.append(
+                f"| {size // MIB} MiB in one PATCH: 10 ≥ 0.8x dd | {measured} | {met} |"
+            )
+    rows = facts.get("slow_clients") or []
+    if rows:
+        lines += [
+            "",
+            "### Pages while clients upload slowly (benchmarks/slow_clients.py)",
+            "",
+            slow_clients.report(rows),
+            "",
+            "| target | measured | met |",
+            "|---|---|---|",
+        ]
+        for row in rows:
+            if row["server"] != "front":
+                continue
+            p95 = row["p95"]
+            ok = p95 is not None and p95 <= 1.0 and not row["timeouts"]
+            lines.append(
+                f"| front, {row['uploads']} uploads + {row['loris']} slowloris: "
+                f"pages p95 ≤ 1 s, no timeout | "
+                f"{'n/a' if p95 is None else f'{p95:.3f} s'}, "
+                f"{row['timeouts']} timeouts | {'yes' if ok else '**no**'} |"
+            )
+            if row["uploads"] >= 128:
+                growth = row["rss_growth"] / MIB
+                lines.append(
+                    f"| front, {row['uploads']} + {row['loris']}: RSS growth "
+                    f"≤ 256 MiB | {growth:.0f} MiB | "
+                    f"{'yes' if growth <= 256 else '**no**'} |"
+                )
+    return lines + [""]
 
 
 def streaming_target_lines(options, medians, records, keys, facts) -> list[str]:
@@ -874,6 +944,12 @@ def parse_options(argv=None):
         default=1 << 20,
         help="MiB: chunks under 8 MiB only for files up to this size",
     )
+    parser.add_argument(
+        "--no-slow-clients",
+        dest="slow_clients",
+        action="store_false",
+        help="skip the step that measures pages while uploads trickle in",
+    )
     parser.add_argument("--workdir", help="parent of the temp dir (default: TMPDIR)")
     parser.add_argument("--output", help="report base name (default: date)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
@@ -888,17 +964,18 @@ def parse_options(argv=None):
     if options.quick:
         defaults = {
             "runs": 3,
-            "contenders": "1,2,3,4,5,6,7,8,9",
+            "contenders": "1,2,3,4,5,6,7,8,10,11,12",
             "sizes": "64",
             "chunks": "8",
             "parallel_size": 16,
         }
+        options.slow_clients = False
         options.final_small = 16 * MIB
         options.parallel_runs = 3
     else:
         defaults = {
             "runs": 5,
-            "contenders": "1,2,3,4,5,6,7,8,9",
+            "contenders": "1,2,3,4,5,6,7,8,10,11,12",
             "sizes": "256,1024",
             "chunks": "8,1",
             "parallel_size": 128,
@@ -915,6 +992,29 @@ def parse_options(argv=None):
     options.small_chunks_upto *= MIB
     options.parallel_runs = min(options.parallel_runs, options.runs)
     return options
+
+
+def run_slow_clients(workdir: Path) -> list[dict]:
+    """Pages while uploads trickle in (16 + 32 on each server, 128 + 128 on front)."""
+    rows = []
+    plan = [(server, 16, 32) for server in slow_clients.SERVERS]
+    plan.append(("front", 128, 128))
+    for server, uploads, loris in plan:
+        print(f"== slow clients: {server}, {uploads} uploads, {loris} slowloris")
+        try:
+            rows.append(
+                slow_clients.measure(
+                    server,
+                    workdir,
+                    uploads=uploads,
+                    loris=loris,
+                    rate=256 * 1024,
+                    duration=20.0,
+                )
+            )
+        except Exception as error:  # one server failing must not lose the rest
+            print(f"   failed: {type(error).__name__}: {error}", flush=True)
+    return rows
 
 
 def unavailable(contender, error) -> None:
@@ -958,7 +1058,7 @@ def run_in_a_row(bench, contenders, instances) -> None:
             for server, keys in (
                 ("waitress", ("1", "2")),
                 ("gunicorn", ("6",)),
-                ("gunicorn-nolane", ("9",)),
+                ("front", ("10",)),
             ):
                 left = [c for c in contenders if c.key in keys]
                 if instances[server] is not None and contender is left[-1]:
@@ -991,9 +1091,9 @@ def main(argv=None) -> int:
             if "6" in options.keys
             else None
         ),
-        "gunicorn-nolane": (
-            cmod.ZopeInstance(workdir, ["addon"], server="gunicorn", lane=False)
-            if "9" in options.keys
+        "front": (
+            cmod.ZopeInstance(workdir, ["addon"], server="front")
+            if "10" in options.keys
             else None
         ),
     }
@@ -1007,7 +1107,9 @@ def main(argv=None) -> int:
         "6": lambda: cmod.AddonGunicornContender(workdir, instances["gunicorn"]),
         "7": lambda: cmod.FilterGunicornContender(workdir),
         "8": lambda: cmod.SinkGunicornContender(workdir),
-        "9": lambda: cmod.AddonNoLaneContender(workdir, instances["gunicorn-nolane"]),
+        "10": lambda: cmod.AddonFrontContender(workdir, instances["front"]),
+        "11": lambda: cmod.FilterFrontContender(workdir),
+        "12": lambda: cmod.SinkFrontContender(workdir),
     }
     contenders = [factories[key]() for key in sorted(options.keys)]
     addon = [c for c in contenders if c.key == "1"]
@@ -1019,6 +1121,11 @@ def main(argv=None) -> int:
             run_taking_turns(bench, contenders)
         else:
             run_in_a_row(bench, contenders, instances)
+        for server_instance in instances.values():
+            if server_instance is not None:
+                server_instance.stop()  # the machine to the next step alone
+        if options.slow_clients:
+            facts["slow_clients"] = run_slow_clients(workdir)
     finally:
         for contender in contenders:
             contender.stop()

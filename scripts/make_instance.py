@@ -4,10 +4,10 @@ Creates ``instance/etc/{zope.conf,zope.ini,site.zcml}``; data lives under
 ``var/`` (FileStorage in ``var/filestorage``, blobs in ``var/blobstorage``,
 unfinished uploads in ``var/tusupload``). Safe to run again: only the
 configuration is rewritten, never the data. Settings come from the
-environment: HOST, PORT, THREADS, INSTANCE_DIR, VAR_DIR, SERVER:
-``gunicorn`` (the default: streams request bodies) or ``waitress``, and
-UPLOAD_LANE: ``off`` sends every upload request through Zope on gunicorn
-(see ``docs/deployment.rst``, "The upload lane").
+environment: HOST, PORT, THREADS, INSTANCE_DIR, VAR_DIR, SERVER: ``front``
+(the default: upload bodies stored outside Zope's threads, see
+``docs/deployment.rst``), ``gunicorn`` or ``waitress``; for the front
+server HEADER_TIMEOUT, BODY_TIMEOUT and RECHECK_AFTER (seconds).
 
 It first checks that HOST:PORT is free, so that a busy port is reported in
 one line at once, not as a traceback after the site's start-up.
@@ -57,6 +57,7 @@ zope_conf = %(here)s/zope.conf
 {server_main}
 [pipeline:main]
 pipeline =
+    egg:collective.tusupload#guard
     egg:Zope#httpexceptions
     zope
 
@@ -101,9 +102,22 @@ formatter = generic
 
 #: ``[server:main]`` of zope.ini for each SERVER.
 SERVER_MAIN = {
+    # Upload bodies are stored by threads of the server's own, after Zope
+    # said yes; no Zope thread waits on a slow client, and a cut upload
+    # keeps what arrived (collective.tusupload.deploy.front).
+    "front": """\
+[server:main]
+use = egg:collective.tusupload#front
+host = {host}
+port = {port}
+threads = {threads}
+header_timeout = {header_timeout}
+body_timeout = {body_timeout}
+recheck_after = {recheck_after}
+""",
     # gunicorn hands each request body to Zope as it arrives: a tus PATCH is
     # written block by block and a connection cut mid-body keeps what
-    # arrived (collective.tusupload.adapters.serve runs it).
+    # arrived, but each body holds a Zope thread until it has arrived.
     "gunicorn": """\
 [server:main]
 use = egg:collective.tusupload#gunicorn
@@ -169,10 +183,17 @@ def port_in_use(host: str, port: int) -> str | None:
     return None
 
 
+def _seconds(text: str) -> bool:
+    try:
+        return float(text) > 0
+    except ValueError:
+        return False
+
+
 def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8080")
-    server = os.environ.get("SERVER", "gunicorn")
+    server = os.environ.get("SERVER", "front")
     if server not in SERVER_MAIN:
         sys.exit(f"SERVER={server} is not one of {', '.join(SERVER_MAIN)}")
     if not port.isdigit() or not 0 < int(port) < 65536:
@@ -188,14 +209,15 @@ def main() -> None:
         "host": host,
         "port": port,
         "threads": os.environ.get("THREADS", "4"),
+        # The front server's timeouts (seconds), see docs/deployment.rst.
+        "header_timeout": os.environ.get("HEADER_TIMEOUT", "30"),
+        "body_timeout": os.environ.get("BODY_TIMEOUT", "60"),
+        "recheck_after": os.environ.get("RECHECK_AFTER", "60"),
     }
+    for name in ("header_timeout", "body_timeout", "recheck_after"):
+        if not _seconds(values[name]):
+            sys.exit(f"{name.upper()}={values[name]} is not a number of seconds (> 0)")
     values["server_main"] = SERVER_MAIN[server].format(**values)
-    lane = os.environ.get("UPLOAD_LANE", "on")
-    if lane not in ("on", "off"):
-        sys.exit(f"UPLOAD_LANE={lane} is not one of on, off")
-    if lane == "off" and server == "gunicorn":
-        # Zope's runwsgi (waitress) has no lane in front of Zope anyway.
-        values["server_main"] += "upload_lane = off\n"
     for folder in ("filestorage", "blobstorage", "cache", "log", "tusupload"):
         (var / folder).mkdir(parents=True, exist_ok=True)
     etc = instance / "etc"

@@ -4,8 +4,14 @@
 instance/etc/zope.ini``. Which server is written in the file's
 ``[server:main]`` by ``scripts/make_instance.py`` (``SERVER=...``):
 
-gunicorn (the default)
-    :mod:`collective.tusupload.adapters.serve` runs it: the master process
+front (the default)
+    Zope's ``runwsgi`` with the front server
+    (:mod:`collective.tusupload.deploy.front`) in its process. SIGTERM
+    stops it gracefully (requests in flight may end), Ctrl-C at once; then
+    ``runwsgi`` closes the databases and removes the pid file.
+
+gunicorn (``SERVER=gunicorn make run``)
+    :mod:`collective.tusupload.deploy.serve` runs it: the master process
     forks one worker that loads Zope, so that request bodies stream into
     the tus core. SIGTERM stops it gracefully (requests in flight may end),
     Ctrl-C at once; either way the worker closes the databases (saving
@@ -23,7 +29,8 @@ waitress (``SERVER=waitress make run``)
     shutdown kills at once.
 """
 
-from collective.tusupload.adapters import serve
+from collective.tusupload.deploy import serve
+from collective.tusupload.deploy.config import server_choice
 
 import signal
 import sys
@@ -35,9 +42,9 @@ def stop_like_ctrl_c(signum: int, frame) -> None:
 
 
 def main(argv: list[str]) -> int:
-    config = argv[1]
-    if serve.server_choice(config) == "gunicorn":
-        return serve.main([config])
+    config_path = argv[1]
+    if server_choice(config_path) == "gunicorn":
+        return serve.main([config_path])
     from Zope2.Startup.serve import main as runwsgi
 
     signal.signal(signal.SIGTERM, stop_like_ctrl_c)

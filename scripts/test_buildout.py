@@ -1,10 +1,11 @@
 """Prove the buildout path: build, create the site, serve (``bin/instance fg``
-hands over to gunicorn), ask @addons.
+runs the front server), ask @addons.
 
 Works on a copy of the checkout's tracked files in a temporary directory,
 so it checks what a fresh clone would do. Used by ``make test-buildout``.
 """
 
+from collective.tusupload.deploy.front.replies import SERVER_NAME
 from pathlib import Path
 
 import base64
@@ -99,8 +100,8 @@ def main() -> int:
             work,
         )
         wsgi_ini = (work / "parts/instance/etc/wsgi.ini").read_text()
-        if "use = egg:collective.tusupload#gunicorn" not in wsgi_ini:
-            print("FAILED: the instance's wsgi.ini does not serve with gunicorn")
+        if "use = egg:collective.tusupload#front" not in wsgi_ini:
+            print("FAILED: the instance's wsgi.ini does not serve with the front")
             return 1
         run([str(work / "bin/instance"), "run", "scripts/create_site.py"], work)
         process = subprocess.Popen(
@@ -119,8 +120,8 @@ def main() -> int:
     if not installed.get("collective.tusupload"):
         print("FAILED: collective.tusupload is not installed in the buildout site")
         return 1
-    if server != "gunicorn":
-        print(f"FAILED: bin/instance fg is served by {server!r}, not gunicorn")
+    if server != SERVER_NAME:
+        print(f"FAILED: bin/instance fg is served by {server!r}, not {SERVER_NAME}")
         return 1
     print("buildout: 1 passed, 0 failed")
     return 0

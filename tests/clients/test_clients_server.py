@@ -144,7 +144,7 @@ def test_example_config_serves_with_one_command(tmp_path):
             [
                 sys.executable,
                 "-m",
-                "collective.tusupload.adapters.serve",
+                "collective.tusupload.deploy.serve",
                 config,
                 "--port",
                 str(port),

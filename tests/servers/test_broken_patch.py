@@ -1,11 +1,11 @@
 """Done when (issue 15): a 512 MiB file sent in ONE PATCH and cut at about half
-keeps at least 45 % on the streaming server (gunicorn), and resumes to a
+keeps at least 45 % on the default server (the front server), and resumes to a
 byte-identical result: for the filter and for Plone, directly and through
 nginx; and tus-js-client and tuspy with their default whole-file chunking
 resume the same way through Plone.
 
 Real servers: Plone from ``scripts/run.sh`` (``make run``), the filter from
-``python -m collective.tusupload.adapters.serve``, Debian's nginx with a
+``python -m collective.tusupload.deploy.serve``, Debian's nginx with a
 temporary configuration; all on 127.0.0.1 and stopped at the end.
 """
 
@@ -86,12 +86,13 @@ threads = 4
 
 
 class FilterServer:
-    """The filter in front of the example app, served by adapters.serve."""
+    """The filter in front of the example app, served by deploy.serve."""
 
-    def __init__(self, directory: Path, server: str = "gunicorn") -> None:
+    def __init__(self, directory: Path, server: str = "front") -> None:
         self.directory = directory
         self.port = free_port()
         use = {
+            "front": "egg:collective.tusupload#front",
             "gunicorn": "egg:collective.tusupload#gunicorn",
             "waitress": "egg:waitress#main",
         }[server]
@@ -101,7 +102,7 @@ class FilterServer:
         )
         self.log = open(directory / "server.log", "wb")  # noqa: SIM115 - stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "collective.tusupload.adapters.serve", str(config)],
+            [sys.executable, "-m", "collective.tusupload.deploy.serve", str(config)],
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )

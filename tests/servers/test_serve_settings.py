@@ -1,10 +1,12 @@
-"""``adapters.serve`` and ``adapters.streaming`` without a running server:
-which server, which gunicorn settings, which bodies stream."""
+"""``deploy.config``, ``deploy.gunicorn`` and ``deploy.streaming`` without a
+running server: which server, which settings, which bodies stream."""
 
-from collective.tusupload.adapters import serve
-from collective.tusupload.adapters.streaming import GunicornSocketBody
-from collective.tusupload.adapters.streaming import StreamedBody
-from collective.tusupload.adapters.streaming import StreamUploadBodies
+from collective.tusupload.deploy import config as server_config
+from collective.tusupload.deploy.gunicorn import gunicorn_settings
+from collective.tusupload.deploy.startup import freeze_startup_objects
+from collective.tusupload.deploy.streaming import GunicornSocketBody
+from collective.tusupload.deploy.streaming import StreamedBody
+from collective.tusupload.deploy.streaming import StreamUploadBodies
 from pathlib import Path
 from ZPublisher.HTTPRequest import ZopeFieldStorage
 
@@ -27,15 +29,20 @@ def config(tmp_path, server_main: str) -> str:
     return str(path)
 
 
-def test_the_example_filter_config_runs_on_gunicorn():
-    assert serve.server_choice(str(EXAMPLE)) == "gunicorn"
-    settings = serve.gunicorn_settings(str(EXAMPLE))
+def test_the_example_filter_config_runs_on_the_front_server():
+    assert server_config.server_choice(str(EXAMPLE)) == "front"
+    settings = server_config.front_settings(str(EXAMPLE))
+    assert (settings.host, settings.port, settings.threads) == ("127.0.0.1", 8081, 4)
+
+
+def test_the_example_filter_config_also_runs_on_gunicorn():
+    settings = gunicorn_settings(str(EXAMPLE))
     assert settings["bind"] == "127.0.0.1:8081"
     assert settings["worker_class"] == "gthread"
     assert settings["threads"] == "4"
 
 
-def test_buildout_template_runs_on_gunicorn_with_one_worker(tmp_path):
+def test_buildout_template_runs_on_the_front_server(tmp_path):
     filled = TEMPLATE.read_text() % {
         "http_address": "127.0.0.1:8080",
         "threads": "2",
@@ -46,50 +53,44 @@ def test_buildout_template_runs_on_gunicorn_with_one_worker(tmp_path):
     }
     path = tmp_path / "wsgi.ini"
     path.write_text(filled)
-    assert serve.server_choice(str(path)) == "gunicorn"
-    settings = serve.gunicorn_settings(str(path))
-    assert settings["bind"] == ["127.0.0.1:8080"]
-    assert (settings["workers"], settings["threads"]) == ("1", "2")
+    assert server_config.server_choice(str(path)) == "front"
+    settings = server_config.front_settings(str(path))
+    assert (settings.host, settings.port, settings.threads) == ("127.0.0.1", 8080, 2)
+    assert (settings.header_timeout, settings.body_timeout) == (30, 60)
 
 
-def test_the_upload_lane_is_on_unless_the_server_section_says_off(tmp_path):
-    from collective.tusupload.adapters.lane import UploadLane
-
-    app = object()
-    on = config(tmp_path, "use = egg:collective.tusupload#gunicorn\n")
-    assert isinstance(serve.with_lane(app, on), UploadLane)
+def test_the_removed_upload_lane_option_is_accepted_and_not_passed_on(tmp_path):
     off = config(
         tmp_path, "use = egg:collective.tusupload#gunicorn\nupload_lane = off\n"
     )
-    assert serve.with_lane(app, off) is app
-    # Neither server is handed the option.
-    assert "upload_lane" not in serve.gunicorn_settings(off)
+    assert "upload_lane" not in gunicorn_settings(off)
     waitress = config(tmp_path, "use = egg:waitress#main\nupload_lane = off\n")
-    assert "upload_lane" not in serve.server_settings(waitress)
-    assert serve.with_lane(app, waitress) is app
+    assert "upload_lane" not in server_config.waitress_settings(waitress)
+    front = config(tmp_path, "upload_lane = off\n")
+    assert server_config.front_settings(front).threads == 4
 
 
 def test_waitress_when_the_config_uses_it(tmp_path):
     path = config(tmp_path, "use = egg:waitress#main\nport = 9000\n")
-    assert serve.server_choice(path) == "waitress"
+    assert server_config.server_choice(path) == "waitress"
 
 
 def test_command_line_host_and_port_win(tmp_path):
     path = config(tmp_path, "use = egg:collective.tusupload#gunicorn\nport = 9000\n")
-    assert serve.gunicorn_settings(path)["bind"] == "127.0.0.1:9000"
-    assert serve.gunicorn_settings(path, host="::1", port=9100)["bind"] == ("::1:9100")
+    assert gunicorn_settings(path)["bind"] == "127.0.0.1:9000"
+    assert gunicorn_settings(path, host="::1", port=9100)["bind"] == ("::1:9100")
 
 
 def test_waitress_listen_becomes_bind(tmp_path):
     path = config(tmp_path, "listen = 127.0.0.1:8080 8081\n")
-    assert serve.gunicorn_settings(path)["bind"] == ["127.0.0.1:8080", "0.0.0.0:8081"]
+    assert gunicorn_settings(path)["bind"] == ["127.0.0.1:8080", "0.0.0.0:8081"]
 
 
 def test_gunicorn_settings_pass_and_waitress_only_ones_are_dropped(tmp_path):
     path = config(
         tmp_path, "graceful_timeout = 90\nrecv_bytes = 1048576\nworkers = 2\n"
     )
-    settings = serve.gunicorn_settings(path)
+    settings = gunicorn_settings(path)
     assert settings["graceful_timeout"] == "90"
     assert settings["workers"] == "2"
     assert "recv_bytes" not in settings
@@ -100,7 +101,7 @@ def test_gunicorn_settings_pass_and_waitress_only_ones_are_dropped(tmp_path):
 def test_unknown_option_is_an_error(tmp_path):
     path = config(tmp_path, "thread = 4\n")
     with pytest.raises(ValueError, match="thread: not a gunicorn setting"):
-        serve.gunicorn_settings(path)
+        gunicorn_settings(path)
 
 
 # -- bodies -----------------------------------------------------------------------
@@ -274,7 +275,7 @@ def test_objects_made_while_loading_are_frozen_out_of_full_collections():
     import gc
 
     try:
-        serve.freeze_startup_objects()
+        freeze_startup_objects()
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()

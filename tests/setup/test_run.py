@@ -1,7 +1,7 @@
-"""``make run``'s script creates the site once, serves it (gunicorn, or waitress
-with SERVER=waitress), stops on Ctrl-C or TERM."""
+"""``make run``'s script creates the site once, serves it (the front server, or
+gunicorn or waitress with SERVER=...), stops on Ctrl-C or TERM."""
 
-from collective.tusupload.adapters import serve
+from collective.tusupload.deploy import config as server_config
 from pathlib import Path
 from ZODB.fsIndex import fsIndex
 
@@ -170,17 +170,16 @@ def test_embedded_zodb_with_blobs(runs):
 
 
 @slow
-def test_served_by_gunicorn_one_process_with_threads(runs):
-    """The default server streams bodies: gunicorn, one gthread worker."""
+def test_served_by_the_front_server_with_four_threads(runs):
+    """The default server keeps pages up during slow uploads: the front server."""
     first = runs["results"][0]
-    assert "Using worker: gthread" in first["output"]
+    assert "(4 application threads)" in first["output"]
     config = str(runs["etc"] / "zope.ini")
-    assert serve.server_choice(config) == "gunicorn"
-    settings = serve.gunicorn_settings(config)
-    assert settings["worker_class"] == "gthread"
-    assert (settings["workers"], settings["threads"]) == ("1", "4")
+    assert server_config.server_choice(config) == "front"
+    settings = server_config.front_settings(config)
+    assert settings.threads == 4
     # zope.ini is the one the last run wrote.
-    assert settings["bind"] == f"127.0.0.1:{runs['results'][-1]['port']}"
+    assert (settings.host, settings.port) == ("127.0.0.1", runs["results"][-1]["port"])
 
 
 def make_instance(directory: Path, **env: str) -> Path:
@@ -209,7 +208,7 @@ def test_server_waitress_reads_request_bodies_in_large_blocks(tmp_path):
     adjustments = waitress.adjustments.Adjustments(**server)
     assert adjustments.recv_bytes == 1 << 20
     assert adjustments.max_request_body_size >= 1 << 40
-    assert serve.server_choice(str(config)) == "waitress"
+    assert server_config.server_choice(str(config)) == "waitress"
 
 
 def test_unknown_server_is_refused_in_one_line(tmp_path):
@@ -225,7 +224,10 @@ def test_unknown_server_is_refused_in_one_line(tmp_path):
         text=True,
     )
     assert process.returncode != 0
-    assert process.stderr.strip() == "SERVER=uvicorn is not one of gunicorn, waitress"
+    assert (
+        process.stderr.strip()
+        == "SERVER=uvicorn is not one of front, gunicorn, waitress"
+    )
 
 
 @slow

@@ -9,12 +9,12 @@ expiry) composes a new one.
 from __future__ import annotations
 
 from collective.tusupload import preflight
-from collective.tusupload.adapters.lane import lane_handler
 from collective.tusupload.core.compose import Backend
 from collective.tusupload.core.compose import file_backend
 from collective.tusupload.core.disk import directory_problem
 from collective.tusupload.core.errors import ServiceUnavailable
 from collective.tusupload.core.filestore import FileStore
+from collective.tusupload.core.handoff import ReceiveHooks
 from collective.tusupload.core.protocol import Handler
 from collective.tusupload.policy import PloneHooks
 from collective.tusupload.settings import get_settings
@@ -23,8 +23,8 @@ from collective.tusupload.settings import UploadSettings
 import threading
 
 
-#: Handlers (the site's and the lane's) kept, keyed by the settings they were
-#: made from.
+#: The site's handler and the front server's receiver, kept by the settings
+#: they were made from.
 _handlers: dict[tuple, tuple[Handler, Handler]] = {}
 _handlers_guard = threading.Lock()
 _KEPT_HANDLERS = 8
@@ -71,10 +71,11 @@ def site_handler(settings: UploadSettings | None = None) -> Handler:
     return _site_handlers(settings)[0]
 
 
-def site_lane_handler(settings: UploadSettings | None = None) -> Handler:
-    """The upload lane's handler over the same store (see :mod:`.adapters.lane`).
+def site_receiver(settings: UploadSettings | None = None) -> Handler:
+    """The handler that stores bodies the front server receives (same store).
 
-    :raises ServiceUnavailable: if the upload directory is unusable.
+    See :mod:`.core.handoff`: its hooks only append; Zope's own handler
+    authorised the request and finishes the upload.
     """
     return _site_handlers(settings)[1]
 
@@ -93,14 +94,16 @@ def _site_handlers(settings: UploadSettings | None) -> tuple[Handler, Handler]:
         "expiry": settings.expiry,
         "max_append_size": settings.chunk_size,
     }
-    handler = Handler(
-        backend.store,
-        hooks=PloneHooks(backend.store, backend.locker),
-        # PloneHooks.before_create answers anonymous callers with 401.
-        allow_anonymous=True,
-        **options,
+    handlers = (
+        Handler(
+            backend.store,
+            hooks=PloneHooks(backend.store, backend.locker),
+            # PloneHooks.before_create answers anonymous callers with 401.
+            allow_anonymous=True,
+            **options,
+        ),
+        Handler(backend.store, hooks=ReceiveHooks(), **options),
     )
-    handlers = (handler, lane_handler(store=backend.store, **options))
     with _handlers_guard:
         if len(_handlers) >= _KEPT_HANDLERS:
             _handlers.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collective.tusupload import logger
 from collective.tusupload.backend import open_backend
 from collective.tusupload.content import file_details
+from collective.tusupload.core.compose import Backend
 from collective.tusupload.core.errors import TusError
 from collective.tusupload.core.removal import remove_upload
 from dataclasses import dataclass
@@ -33,9 +34,11 @@ class PendingUpload:
         return min(100, int(self.offset * 100 / self.length))
 
 
-def list_pending(site_path: str | None = None) -> list[PendingUpload]:
+def list_pending(
+    site_path: str | None = None, *, backend: Backend | None = None
+) -> list[PendingUpload]:
     """All uploads in the upload directory (of this site if ``site_path``)."""
-    store = open_backend().store
+    store = (backend or open_backend()).store
     pending = []
     for upload_id in store.list_ids():
         try:
@@ -63,6 +66,27 @@ def list_pending(site_path: str | None = None) -> list[PendingUpload]:
         )
     pending.sort(key=lambda upload: upload.expires or time.time())
     return pending
+
+
+def uploads_of(principal: str, site_path: str | None, *, backend: Backend) -> list[str]:
+    """The unfinished uploads of ``principal`` (in this site if ``site_path``)."""
+    return [
+        upload.upload_id
+        for upload in list_pending(site_path, backend=backend)
+        if upload.owner == principal
+    ]
+
+
+def remove_uploads(upload_ids: list[str], *, backend: Backend) -> list[str]:
+    """Remove uploads that are not busy; returns the ids still there."""
+    left = []
+    for upload_id in upload_ids:
+        remove_upload(
+            backend.store, backend.locker, upload_id, with_partials=True, timeout=1
+        )
+        if upload_id in backend.store.list_ids():
+            left.append(upload_id)
+    return left
 
 
 def delete_pending(upload_id: str) -> None:

@@ -37,7 +37,6 @@ from collective.tusupload.faults import fault_point
 from collective.tusupload.finish import context_key
 from collective.tusupload.finish import FinishWithTransaction
 from collective.tusupload.finish import take_turn
-from collective.tusupload.grants import record_grant
 from collective.tusupload.settings import get_settings
 from dataclasses import dataclass
 from plone.protect.authenticator import check as check_csrf_token
@@ -134,11 +133,6 @@ class PloneHooks(Hooks):
             raise HookRefused(error.status, error.message) from None
         preflight.check_before_create(store=self.store, context=context, info=info)
         info.extra.update(extra)
-        record_grant(plone.request, info)
-
-    def after_append(self, request: TusRequest, info: UploadInfo) -> None:
-        """Renew the upload lane's grant for these credentials (see :mod:`.grants`)."""
-        record_grant(request.context.request, info)
 
     def _plan_creation(self, plone: PloneContext, metadata) -> dict:
         details = file_details(metadata)
@@ -187,6 +181,19 @@ class PloneHooks(Hooks):
             raise HookRefused(403, "you may not replace this item's file")
 
     # -- access -----------------------------------------------------------
+
+    def before_append(self, request: TusRequest, info: UploadInfo) -> None:
+        """Every append needs, now, the right the upload's creation needed.
+
+        So access taken away in Plone (a role removed, a local role
+        withdrawn, a user disabled) stops the next chunk, not only the
+        finish.
+        """
+        plone: PloneContext = request.context
+        if info.extra.get("mode", MODE_CREATE) == MODE_CREATE:
+            self._check_may_add(plone)
+        else:
+            self._check_may_replace(plone)
 
     def may_access(self, request: TusRequest, info: UploadInfo) -> bool:
         """Only in the folder (or item) the upload was created in."""

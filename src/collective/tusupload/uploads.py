@@ -10,14 +10,14 @@ JSON body (the IETF draft's ``application/problem+json`` stays as it is).
 
 from __future__ import annotations
 
-from collective.tusupload.adapters import lane
 from collective.tusupload.adapters.zope import Zope2RequestAdapter
 from collective.tusupload.backend import site_handler
-from collective.tusupload.backend import site_lane_handler
+from collective.tusupload.backend import site_receiver
+from collective.tusupload.core import accesslog
+from collective.tusupload.core import handoff
 from collective.tusupload.core.errors import ServiceUnavailable
 from collective.tusupload.core.request import TusResponse
 from collective.tusupload.core.tus import TUS_VERSION
-from collective.tusupload.grants import grant_key
 from collective.tusupload.policy import MODE_CREATE
 from collective.tusupload.policy import MODE_REPLACE
 from collective.tusupload.policy import PloneContext
@@ -81,26 +81,22 @@ def handle(context, request, *, mode: str, endpoint: str, upload_id: str | None)
             body=error.message.encode("utf-8"),
         )
     else:
-        tus_response = handler.handle(upload_request)
-        try:
-            offer_lane(settings)
-        except Exception:  # the lane is an optimisation: never fail for it
-            logger.exception("could not offer the upload lane")
+        tus_response = handoff.handle(
+            handler,
+            upload_request,
+            request.environ.get(handoff.ENVIRON_KEY),
+            receiver=lambda: site_receiver(settings),
+            shape=as_rest_error,
+        )
+        if tus_response is None:  # the front server receives the body
+            request.response.setStatus(204)
+            return b""
+    accesslog.log_reply(upload_request, tus_response, client=request.getClientAddr())
     tus_response = as_rest_error(tus_response)
     if upload_request.verb == "HEAD":
         # Zope sends what it is given, even for HEAD (see also heads.py).
         tus_response.body = b""
     return adapter.apply_response(tus_response)
-
-
-def offer_lane(settings) -> None:
-    """Let the upload lane in front of Zope serve this site's uploads."""
-    lane.offer(
-        settings.directory,
-        handler=site_lane_handler(settings),
-        key=grant_key(),
-        shape=as_rest_error,
-    )
 
 
 def as_rest_error(response: TusResponse) -> TusResponse:

@@ -38,10 +38,14 @@ from collective.tusupload.adapters.common import parse_float
 from collective.tusupload.adapters.common import parse_int
 from collective.tusupload.adapters.finish import FinishState
 from collective.tusupload.adapters.finish import RecordFinish
+from collective.tusupload.core import accesslog
+from collective.tusupload.core import handoff
 from collective.tusupload.core.compose import file_backend
 from collective.tusupload.core.finishing import Finishing
+from collective.tusupload.core.handoff import ReceiveHooks
 from collective.tusupload.core.protocol import Handler
 from collective.tusupload.core.request import TusResponse
+from dataclasses import replace
 from typing import Any
 
 import io
@@ -122,6 +126,8 @@ class Filter:
         }
         options.update(handler_options or {})
         self.handler = Handler(self.store, **options)
+        # Appends whose body the front server receives (see core.handoff).
+        self.receiver = Handler(self.store, **{**options, "hooks": ReceiveHooks()})
         self._last_cleanup = time.monotonic()
         self._cleanup_guard = threading.Lock()
 
@@ -163,12 +169,30 @@ class Filter:
         )
         state = FinishState(host=request)
         tus_request = adapter.tus_request(context=state)
-        tus_response = self.handler.handle(tus_request)
+        tus_response = handoff.handle(
+            self.handler,
+            tus_request,
+            environ.get(handoff.ENVIRON_KEY),
+            receiver=lambda: self.receiver,
+        )
+        if tus_response is None:  # the front server receives the body
+            start_response("204 No Content", [])
+            return []
         if tus_request.verb == "POST":
             self._maybe_cleanup()
+        client = environ.get("REMOTE_ADDR")
         if state.finishing is None:
+            accesslog.log_reply(tus_request, tus_response, client=client)
             return adapter.apply_response(tus_response)(environ, start_response)
-        return self.hand_on(environ, start_response, tus_response, state.finishing)
+        return self.hand_on(
+            environ,
+            start_response,
+            tus_response,
+            state.finishing,
+            log=lambda status: accesslog.log_reply(
+                tus_request, replace(tus_response, status=status), client=client
+            ),
+        )
 
     def hand_on(
         self,
@@ -176,14 +200,16 @@ class Filter:
         start_response: Callable,
         tus_response: TusResponse,
         finishing: Finishing,
+        log: Callable[[int], None] | None = None,
     ) -> Iterable[bytes]:
         """Call the wrapped app for a finished upload; add tus headers to its reply.
 
         The finish is committed once the app's reply was closed with a 2xx
-        status, and aborted otherwise.
+        status, and aborted otherwise. ``log`` is called with the status
+        sent.
         """
         try:
-            return self._call_app(environ, start_response, tus_response, finishing)
+            return self._call_app(environ, start_response, tus_response, finishing, log)
         except BaseException:
             finishing.abort()
             raise
@@ -194,6 +220,7 @@ class Filter:
         start_response: Callable,
         tus_response: TusResponse,
         finishing: Finishing,
+        log: Callable[[int], None] | None,
     ) -> Iterable[bytes]:
         info = finishing.info
         path = self.store.local_path(info.id)
@@ -239,6 +266,9 @@ class Filter:
 
         def finished() -> None:
             body.close()
+            if log is not None:
+                code = app_status[0].split(" ", 1)[0] if app_status else "500"
+                log(int(code) if code.isdigit() else 500)
             if app_status and app_status[0].startswith("2"):
                 finishing.commit(keep_data=self.keep_finished)
             else:

@@ -43,7 +43,9 @@ from collective.tusupload.core.removal import remove_upload
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.store import Store
 from collective.tusupload.core.transfer import Body
+from collective.tusupload.core.transfer import Checkpoints
 from collective.tusupload.core.transfer import ExpectedDigest
+from dataclasses import replace
 
 import base64
 import contextlib
@@ -67,6 +69,9 @@ class Engine:
     :param block_size: largest read from a request body, in bytes.
     :param lock_timeout: seconds to wait for a busy upload before 423.
     :param allow_anonymous: let a request without principal create uploads.
+    :param checkpoint_bytes: during a long append, record progress at least
+        every this many bytes (see :class:`~.transfer.Checkpoints`) ...
+    :param checkpoint_seconds: ... or every this many seconds.
     """
 
     def __init__(
@@ -81,6 +86,8 @@ class Engine:
         block_size: int = 1 << 20,
         lock_timeout: float = 0.5,
         allow_anonymous: bool = False,
+        checkpoint_bytes: int = 64 << 20,
+        checkpoint_seconds: float = 2.0,
     ) -> None:
         if block_size < 1:
             raise ValueError("block_size must be positive")
@@ -93,6 +100,8 @@ class Engine:
         self.block_size = block_size
         self.lock_timeout = lock_timeout
         self.allow_anonymous = allow_anonymous
+        self.checkpoint_bytes = checkpoint_bytes
+        self.checkpoint_seconds = checkpoint_seconds
         self.finisher = Finisher(self)
 
     # -- queries --------------------------------------------------------------
@@ -260,6 +269,7 @@ class Engine:
                 return info
             if offset != info.offset:
                 raise errors.OffsetMismatch(expected=info.offset, provided=offset)
+            self.hooks.before_append(request, info)
             self._apply_length(info, length)
             self.check_room(info, body.length, max_append)
             body = transfer.body_of_retry(self.store, info, offset, body)
@@ -297,9 +307,39 @@ class Engine:
     ) -> UploadInfo:
         """Store the chunk at ``info.offset``; finish the upload if it completed.
 
-        Call with the lock held and ``info`` freshly loaded. Every refusal
-        leaves the upload as it was.
+        Call with the lock held and ``info`` freshly loaded. Every refusal of
+        the chunk leaves the upload as it was.
         """
+        old_offset = info.offset
+        before = replace(info)
+        checkpoints = Checkpoints(
+            lambda count: self._record(info, old_offset + count),
+            every_bytes=self.checkpoint_bytes,
+            every_seconds=self.checkpoint_seconds,
+        )
+        try:
+            self._store_chunk(info, body, digests, complete, max_append, checkpoints)
+        except errors.TusError:
+            if checkpoints.count:
+                # Progress recorded during the body goes with the refused chunk.
+                self.store.update_info(before)
+            raise
+        if info.is_complete:
+            return self.finisher.complete(request, info, lease, acknowledged=old_offset)
+        self.hooks.after_append(request, info)
+        self.store.update_info(info)
+        return info
+
+    def _store_chunk(
+        self,
+        info: UploadInfo,
+        body: Body,
+        digests: list[ExpectedDigest],
+        complete: bool,
+        max_append: int | None,
+        checkpoints: Checkpoints,
+    ) -> None:
+        """Append the chunk and advance ``info`` (in memory); refused: cut off again."""
         old_offset = info.offset
         written = transfer.write_chunk(
             self.store,
@@ -309,6 +349,7 @@ class Engine:
             room=_smaller(self.room(info), max_append),
             digests=digests,
             block_size=self.block_size,
+            checkpoints=checkpoints,
         )
         info.offset = old_offset + written.count
         if complete and written.complete:
@@ -325,10 +366,20 @@ class Engine:
             info.expires = self.clock() + self.expiry
         if info.is_complete:
             self._verify_repr_digests(info, old_offset)
-            return self.finisher.complete(request, info, lease, acknowledged=old_offset)
-        self.hooks.after_append(request, info)
-        self.store.update_info(info)
-        return info
+
+    def _record(self, info: UploadInfo, offset: int) -> None:
+        """A checkpoint: the bytes up to ``offset`` are durable; record them.
+
+        Never the upload's last byte: an upload is complete only once it is
+        finished (see :mod:`.finishing`).
+        """
+        if info.length is not None and offset >= info.length:
+            return
+        self.store.sync_data(info.id)
+        progress = replace(info, offset=offset)
+        if self.expiry is not None:
+            progress.expires = self.clock() + self.expiry
+        self.store.update_info(progress)
 
     def _verify_repr_digests(self, info: UploadInfo, old_offset: int) -> None:
         """Check the whole upload against the client's digests (IETF Repr-Digest).

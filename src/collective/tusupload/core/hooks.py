@@ -24,11 +24,19 @@ class Hooks:
         ``info.extra``/``info.metadata`` before the upload is stored.
         """
 
+    def before_append(self, request: TusRequest, info: UploadInfo) -> None:
+        """Called before every append is stored (and when a long one is
+        authorised again), with the upload loaded.
+
+        May raise :class:`~.errors.HookRefused` (e.g. 403 when the requester
+        may no longer add content where the upload goes); the upload is then
+        left as it was.
+        """
+
     def after_append(self, request: TusRequest, info: UploadInfo) -> None:
         """Called after an append that did not complete the upload.
 
-        May change ``info.extra`` (it is stored right after); e.g. to renew
-        a :mod:`.grants` grant.
+        May change ``info.extra`` (it is stored right after).
         """
 
     def after_finish(

@@ -15,10 +15,12 @@ engine with the host's hooks, then the wire layers.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collective.tusupload.core import errors
 from collective.tusupload.core.compose import compose
 from collective.tusupload.core.engine import Engine
 from collective.tusupload.core.hooks import Hooks
 from collective.tusupload.core.ietf.handler import IetfHandler
+from collective.tusupload.core.ietf.problems import problem_response
 from collective.tusupload.core.ietf.versions import INTEROP_HEADER
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.request import TusRequest
@@ -135,6 +137,15 @@ class Handler:
     def handle(self, request: TusRequest) -> TusResponse:
         """Answer ``request`` in the protocol it speaks."""
         return self.wire_for(request).handle(request)
+
+    def error_reply(self, request: TusRequest, error: errors.TusError) -> TusResponse:
+        """The reply to ``error`` in the protocol ``request`` speaks."""
+        wire = self.wire_for(request)
+        if wire is self.ietf:
+            return problem_response(error)
+        response = self.tus._error_response(error)
+        response.headers["Tus-Resumable"] = TUS_VERSION
+        return response
 
     def options(self, request: TusRequest) -> TusResponse:
         """tus OPTIONS (for hosts that route verbs themselves)."""

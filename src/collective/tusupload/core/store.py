@@ -84,6 +84,19 @@ class Store(abc.ABC):
         first. The info is not changed: the caller updates the offset after
         this returns. If ``blocks`` raises, the bytes written so far stay and
         the exception propagates.
+
+        Each block is written before the next is asked for, so that the
+        caller may make the bytes so far durable in between
+        (:meth:`sync_data`) and record them (see
+        :class:`~.transfer.Checkpoints`).
+        """
+
+    def sync_data(self, upload_id: str) -> None:  # noqa: B027 - optional
+        """Make the data written so far as durable as an acknowledged chunk.
+
+        Called during a long append before its progress is recorded, so that
+        a crash never leaves an offset whose bytes are not stored. The
+        default does nothing.
         """
 
     @abc.abstractmethod

@@ -10,6 +10,7 @@ the upload is left exactly as before.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterator
 from collective.tusupload.core import errors
 from collective.tusupload.core.info import UploadInfo
@@ -22,6 +23,7 @@ from typing import BinaryIO
 
 import hashlib
 import logging
+import time
 
 
 logger = logging.getLogger("collective.tusupload")
@@ -111,6 +113,61 @@ class Written:
     complete: bool
 
 
+class Checkpoints:
+    """When a long append records its progress, so that a crash loses little.
+
+    The offset of an upload is recorded when its request ends; a server
+    killed during a long body would lose all of it. Every ``every_bytes``
+    bytes or ``every_seconds`` seconds (whichever comes first) the bytes so
+    far are made durable and recorded by ``reach``, so a crash loses at most
+    one interval, and HEAD never reports a byte that is not stored.
+
+    :param reach: makes the first ``count`` bytes of the body durable and
+        records them (the engine: data synced, then the info's offset).
+    """
+
+    def __init__(
+        self,
+        reach: Callable[[int], None],
+        *,
+        every_bytes: int = 64 << 20,
+        every_seconds: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.reach = reach
+        self.every_bytes = every_bytes
+        self.every_seconds = every_seconds
+        self.clock = clock
+        self.recorded = 0
+        self.count = 0
+        self._last = clock()
+
+    def after(self, written: int) -> None:
+        """``written`` bytes are in the store: record them if one is due."""
+        if written <= self.recorded:
+            return
+        now = self.clock()
+        if (
+            written - self.recorded >= self.every_bytes
+            or now - self._last >= self.every_seconds
+        ):
+            self.reach(written)
+            self.recorded = written
+            self.count += 1
+            self._last = now
+
+
+def checkpointed(blocks: Iterator[bytes], checkpoints: Checkpoints) -> Iterator[bytes]:
+    """``blocks``, recording progress between them (see :meth:`.Store.append`:
+    a block is stored before the next one is asked for)."""
+    written = 0
+    for block in blocks:
+        if written:
+            checkpoints.after(written)
+        yield block
+        written += len(block)
+
+
 @dataclass
 class _BodyState:
     """What the block reader observed while streaming a body."""
@@ -129,11 +186,14 @@ def write_chunk(
     room: int | None,
     digests: list[ExpectedDigest],
     block_size: int,
+    checkpoints: Checkpoints | None = None,
 ) -> Written:
     """Append ``body`` to the upload's data at ``offset``; all-or-nothing if hashed.
 
     :param room: most bytes the upload may take (None = unlimited); more
         raise :class:`~.errors.PastLength` and nothing is kept.
+    :param checkpoints: record progress during the body (not with digests:
+        a hashed chunk is kept whole or not at all).
     :raises errors.TusError: the chunk was cut off again (digest mismatch,
         too long); the store is as before.
     """
@@ -152,6 +212,8 @@ def write_chunk(
             complete = count == body.length
         else:
             blocks = read_blocks(body, room, state, block_size)
+            if checkpoints is not None and not digests:
+                blocks = checkpointed(blocks, checkpoints)
             count = store.append(upload_id, offset, blocks)
             complete = not state.disconnected
         # A body cut short fails its digest too: nothing of it is kept.

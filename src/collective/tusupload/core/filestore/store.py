@@ -39,6 +39,7 @@ from collective.tusupload.core.store import Store
 from typing import BinaryIO
 
 import contextlib
+import errno
 import json
 import os
 import secrets
@@ -211,15 +212,37 @@ class FileStore(Store):
         written = 0
         with no_space_as_507(), self._open_for_writing(upload_id) as data_file:
             self._cut_to(data_file, offset)
-            data_file.seek(offset)
+            descriptor = data_file.fileno()
             try:
+                # Straight to the kernel, unbuffered: a block is in the file
+                # before the next is asked for (see Store.append).
                 for block in blocks:
-                    data_file.write(block)
-                    written += len(block)
+                    view = memoryview(block)
+                    while view:
+                        count = os.pwrite(descriptor, view, offset + written)
+                        if not count:
+                            raise OSError(errno.ENOSPC, "no byte was written")
+                        written += count
+                        view = view[count:]
             finally:
-                data_file.flush()
-                self._flush(data_file.fileno())
+                self._flush(descriptor)
         return written
+
+    def sync_data(self, upload_id: str) -> None:
+        """fdatasync the data file when the store flushes (``fsync``).
+
+        Without ``fsync`` the bytes written are in the kernel, which is all a
+        killed process needs; after a power loss the store reports no more
+        than the data file holds (see :mod:`.infofile`).
+        """
+        if not self.fsync:
+            return
+        # Any descriptor flushes the file's pages.
+        descriptor = os.open(self.data_path(upload_id), os.O_RDONLY)
+        try:
+            os.fdatasync(descriptor)
+        finally:
+            os.close(descriptor)
 
     def append_region(
         self,

@@ -86,12 +86,20 @@ class StreamedBody(io.RawIOBase):
         self._remaining = length
         self._position = 0
         self._replayed = False
+        self._ended = False
 
     def readable(self) -> bool:
         return True
 
     def seekable(self) -> bool:
         return False
+
+    @property
+    def unread(self) -> bool:
+        """Whether bytes of the body are left on the connection."""
+        if self._ended:
+            return False
+        return self._remaining is None or self._remaining > 0
 
     def tell(self) -> int:
         return self._position
@@ -125,6 +133,8 @@ class StreamedBody(io.RawIOBase):
         elif self._remaining is not None:
             size = min(size, self._remaining)
         block = self._stream.read(size)
+        if not block and size:
+            self._ended = True
         self._position += len(block)
         if self._remaining is not None:
             self._remaining -= len(block)
@@ -277,8 +287,28 @@ class StreamUploadBodies:
             stream = environ["wsgi.input"]
             if is_upload_body(environ):
                 direct = GunicornSocketBody.wrap(stream) if length else None
-                environ["wsgi.input"] = StreamedBody(direct or stream, length)
-            else:
-                environ["wsgi.input"] = buffered_body(stream, length)
-                environ["wsgi.input_terminated"] = True
+                body = StreamedBody(direct or stream, length)
+                environ["wsgi.input"] = body
+                return self.app(environ, closing_if_unread(body, start_response))
+            environ["wsgi.input"] = buffered_body(stream, length)
+            environ["wsgi.input_terminated"] = True
         return self.app(environ, start_response)
+
+
+def closing_if_unread(body: StreamedBody, start_response):
+    """``start_response`` that says ``Connection: close`` if ``body`` was not read.
+
+    gunicorn reads at most 64 KiB of a body the application left, then
+    closes the connection, while the reply it sent said keep-alive: the
+    client's next request on it fails. Said, the client opens a new one.
+    """
+
+    def start(status, headers, exc_info=None):
+        if body.unread:
+            headers = [
+                (name, value) for name, value in headers if name.lower() != "connection"
+            ]
+            headers.append(("Connection", "close"))
+        return start_response(status, headers, exc_info)
+
+    return start
