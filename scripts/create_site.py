@@ -1,9 +1,13 @@
 """Create the Plone site with the add-on; run with ``zconsole run``.
 
-First run: adds the Zope admin user and a Classic UI Plone site with
-plone.restapi and collective.tusupload installed. Later runs keep the
-site and only make sure the admin password and the add-on are current.
-Environment: SITE_ID, ADMIN_USER, ADMIN_PASSWORD, SITE_TITLE.
+First run: adds the Zope admin user, a Classic UI Plone site with
+plone.restapi and collective.tusupload installed, and a second site for
+Volto (plone.volto's ``volto`` distribution, which brings plone.restapi)
+with collective.tusupload, for the frontend that ``make volto`` serves.
+Later runs keep the sites and only make sure the admin password and the
+add-on are current.
+Environment: SITE_ID, ADMIN_USER, ADMIN_PASSWORD, SITE_TITLE,
+VOLTO_SITE_ID (``Volto``; empty: no Volto site).
 """
 
 from AccessControl.SecurityManagement import newSecurityManager
@@ -17,6 +21,7 @@ import transaction
 
 
 ADDONS = ("plone.restapi", "collective.tusupload")
+DISTRIBUTIONS = {"classic": "Classic UI", "volto": "for Volto"}
 
 
 def ensure_admin(app, user_name: str, password: str):
@@ -32,7 +37,12 @@ def ensure_admin(app, user_name: str, password: str):
     return users.getUser(user_name).__of__(users)
 
 
-def ensure_site(app, site_id: str, title: str):
+def ensure_site(app, site_id: str, title: str, distribution: str = "classic"):
+    """The site ``site_id``, made from ``distribution`` if missing, with the add-on.
+
+    :param distribution: ``classic`` (Classic UI) or ``volto`` (plone.volto's
+        profile, for a Volto frontend).
+    """
     if site_id in app.objectIds():
         site = app[site_id]
         print(f"Using existing Plone site {site_id!r}")
@@ -41,11 +51,11 @@ def ensure_site(app, site_id: str, title: str):
             app,
             site_id,
             title=title,
-            distribution_name="classic",
-            setup_content=True,
+            distribution_name=distribution,
+            setup_content=distribution == "classic",
             default_language="en",
         )
-        print(f"Created Plone site {site_id!r} (Classic UI)")
+        print(f"Created Plone site {site_id!r} ({DISTRIBUTIONS[distribution]})")
     setSite(site)
     installer = get_installer(site, site.REQUEST)
     for addon in ADDONS:
@@ -66,6 +76,9 @@ def main(app) -> None:
         os.environ.get("SITE_ID", "Plone"),
         os.environ.get("SITE_TITLE", "Plone site"),
     )
+    volto_site_id = os.environ.get("VOLTO_SITE_ID", "Volto")
+    if volto_site_id:
+        ensure_site(app, volto_site_id, "Plone site (Volto)", "volto")
     transaction.commit()
     # Close cleanly so FileStorage writes its index and the server start
     # does not have to rebuild it.
