@@ -119,6 +119,9 @@ class RunSite:
             INSTANCE_DIR=str(self.directory / "instance"),
             VAR_DIR=str(self.directory / "var"),
             ADMIN_PASSWORD=admin_password,
+            # The Volto tests start their own backend with the /Volto site;
+            # the others need only /Plone.
+            VOLTO_SITE_ID="",
             **(env or {}),
         )
         self.env.pop("TUSUPLOAD_TMP_DIR", None)
