@@ -21,6 +21,7 @@ is written, before the response goes out.
 from collective.tusupload import logger
 from collective.tusupload.interfaces import ENDPOINT
 from collective.tusupload.interfaces import REPLACE_ENDPOINT
+from collective.tusupload.interfaces import SESSIONS_ENDPOINT
 from plone.rest.events import mark_as_api_request
 from plone.rest.interfaces import IAPIRequest
 
@@ -111,10 +112,24 @@ def count_retry(event) -> None:
     )
 
 
+def is_session_bytes_path(path: str) -> bool:
+    """Whether ``path`` is an ``http-post-bytes`` URL of an upload session.
+
+    Its clients send the file, not JSON, and may accept anything.
+    """
+    segments = [segment for segment in path.split("/") if segment]
+    return (
+        len(segments) > 5
+        and segments[-6] == SESSIONS_ENDPOINT
+        and segments[-1] == "bytes"
+    )
+
+
 def mark_tus_request_as_api_request(event) -> None:
     """IPubStart subscriber: route tus requests to the REST services."""
     request = event.request
-    if not is_tus_path(request.get("PATH_INFO", "")):
+    path = request.get("PATH_INFO", "")
+    if not (is_tus_path(path) or is_session_bytes_path(path)):
         return
     environ = getattr(request, "environ", None)
     if environ is not None and not environ.get("CONTENT_TYPE"):
