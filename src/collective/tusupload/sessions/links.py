@@ -38,7 +38,10 @@ class Links:
         return f"{self.folder_url}/{ENDPOINT}/{upload_id}"
 
     def staged_download(self, session, session_file) -> str:
-        return f"{self.stage(session)}/{session_file.id}/@@download"
+        """The staged bytes: ``<stage>/<file id>/<filename>``."""
+        from urllib.parse import quote
+
+        return f"{self.stage(session)}/{session_file.id}/{quote(session_file.filename)}"
 
 
 def folder_url_of(request, folder) -> str:

@@ -1,0 +1,60 @@
+"""The staged preview: no login, site layout or JSON, byte-identical, then gone."""
+
+from helpers.plone_tus import objects_in
+
+import pytest
+import random
+import requests
+
+
+PAYLOAD = random.Random(7).randbytes(200_000)
+
+
+@pytest.fixture
+def session(alice):
+    session = alice.open("review me").json()
+    alice.add(session, "photo one.bin", PAYLOAD)
+    alice.declare(session, "not yet.bin", PAYLOAD)
+    return session
+
+
+def test_preview_without_login_in_json_and_html(site, session):
+    stage = session["links"]["stage"]
+    listing = requests.get(stage, headers={"Accept": "application/json"}, timeout=30)
+    assert listing.status_code == 200, listing.text
+    body = listing.json()
+    assert body["name"] == "review me"
+    (entry,) = body["files"]
+    assert entry["filename"] == "photo one.bin"
+    download = requests.get(entry["download"], timeout=30)
+    assert download.status_code == 200
+    assert download.content == PAYLOAD
+    assert "attachment" in download.headers["Content-Disposition"]
+    page = requests.get(stage, timeout=30)
+    assert page.status_code == 200
+    assert 'id="portal-footer' in page.text or "portal-footer" in page.text
+    assert "photo one.bin" in page.text
+    assert "not yet.bin" not in page.text
+    assert page.headers["Cache-Control"] == "private, no-store"
+    assert objects_in(site, "inbox") == []
+
+
+def test_wrong_token_is_404(site, session):
+    stage = session["links"]["stage"]
+    wrong = stage[:-4] + ("AAAA" if not stage.endswith("AAAA") else "BBBB")
+    assert requests.get(wrong, timeout=30).status_code == 404
+
+
+def test_preview_is_gone_once_published_or_canceled(site, alice, session):
+    stage = session["links"]["stage"]
+    listing = requests.get(stage, headers={"Accept": "application/json"}, timeout=30)
+    download_url = listing.json()["files"][0]["download"]
+    waiting = alice.status(session)["files"]["not yet.bin"]["link"]
+    assert alice.delete(waiting).status_code == 204
+    assert alice.publish(session).status_code == 201
+    assert requests.get(stage, timeout=30).status_code == 404
+    assert requests.get(download_url, timeout=30).status_code == 404
+    other = alice.open("canceled one").json()
+    assert requests.get(other["links"]["stage"], timeout=30).status_code == 200
+    alice.delete(other["links"]["session"])
+    assert requests.get(other["links"]["stage"], timeout=30).status_code == 404
