@@ -11,6 +11,7 @@ from collective.tusupload.core.errors import ServiceUnavailable
 from collective.tusupload.core.ids import is_valid_upload_id
 from collective.tusupload.pending import delete_pending
 from collective.tusupload.pending import list_pending
+from collective.tusupload.sessions.model import storage_of
 from plone.base.utils import safe_text
 from plone.protect.authenticator import check as check_csrf_token
 from Products.Five.browser import BrowserView
@@ -77,6 +78,28 @@ class PendingUploadsView(BrowserView):
                 }
             )
         return rows
+
+    def sessions(self) -> list[dict]:
+        """The site's upload sessions (files staged to be published together)."""
+        site_path = "/".join(self.context.getPhysicalPath())
+        storage = storage_of(self.context)
+        if storage is None:
+            return []
+        found = sorted(storage.sessions.values(), key=lambda item: item.expires)
+        return [
+            {
+                "name": session.name,
+                "status": session.status,
+                "folder": session.folder_path[len(site_path) :] or "/",
+                "owner": session.created_by or "",
+                "files": len(session.current_files()),
+                "staged": sum(
+                    item.size for item in session.current_files() if item.staged
+                ),
+                "expires": _format_time(session.expires),
+            }
+            for session in found
+        ]
 
 
 def _format_time(timestamp: float | None) -> str:
