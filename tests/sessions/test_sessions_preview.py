@@ -1,10 +1,12 @@
 """The staged preview: no login, site layout or JSON, byte-identical, then gone."""
 
 from helpers.plone_tus import objects_in
+from plone import api
 
 import pytest
 import random
 import requests
+import transaction
 
 
 PAYLOAD = random.Random(7).randbytes(200_000)
@@ -58,3 +60,25 @@ def test_preview_is_gone_once_published_or_canceled(site, alice, session):
     assert requests.get(other["links"]["stage"], timeout=30).status_code == 200
     alice.delete(other["links"]["session"])
     assert requests.get(other["links"]["stage"], timeout=30).status_code == 404
+
+
+@pytest.fixture
+def german(site):
+    api.portal.set_registry_record("plone.available_languages", ["en", "de"])
+    api.portal.set_registry_record("plone.default_language", "de")
+    transaction.commit()
+    yield
+    api.portal.set_registry_record("plone.default_language", "en")
+    transaction.commit()
+
+
+def test_preview_and_upload_page_speak_the_site_language(site, alice, session, german):
+    page = requests.get(session["links"]["stage"], timeout=30)
+    assert "Bereitgestellte Dateien" in page.text
+    assert "Diese Dateien sind noch nicht veröffentlicht." in page.text
+    assert "Größe (Bytes)" in page.text
+    upload_page = alice.http.get(f"{alice.folder_url}/@@upload-files", timeout=30)
+    assert "Gemeinsam veröffentlichen" in upload_page.text
+    assert "Vorschau-Link (funktioniert ohne Anmeldung)" in upload_page.text
+    # The script's strings (JSON in a data attribute).
+    assert "{count} Dateien ver" in upload_page.text
