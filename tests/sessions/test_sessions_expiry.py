@@ -52,3 +52,32 @@ def test_pending_page_lists_sessions(site, alice):
     assert "Upload sessions" in page.text
     assert "listed" in page.text
     assert str(len(PAYLOAD)) in page.text
+
+
+def test_processing_without_a_worker_becomes_error(site, alice, functional):
+    from collective.tusupload.sessions.model import storage_of
+
+    session = alice.open("stuck").json()
+    alice.add(session, "one.bin", PAYLOAD)
+    transaction.begin()
+    stored = storage_of(site).get(session["links"]["session"].rsplit("/", 1)[1])
+    stored.status = "processing"
+    stored.processing_since = time.time() - 2 * 3600
+    transaction.commit()
+    assert sweep_all_sites(functional["zodbDB"]) == 0
+    body = alice.status(session)
+    assert body["status"] == "error"
+    assert "interrupted" in body["notices"][0]
+    assert alice.publish(session).status_code == 201
+
+
+def test_publish_of_a_file_whose_bytes_are_gone_is_409(site, alice, upload_dir):
+    session = alice.open("bytes gone").json()
+    alice.add(session, "one.bin", PAYLOAD)
+    for path in upload_dir.glob("*.data"):
+        path.unlink()
+    response = alice.publish(session)
+    assert response.status_code == 409, response.text
+    assert "one.bin" in response.json()["detail"]
+    assert alice.status(session)["status"] == "open"
+    assert objects_in(site, "inbox") == []

@@ -13,15 +13,28 @@ from __future__ import annotations
 
 from collective.tusupload.sessions.discard import discard_after_commit
 from collective.tusupload.sessions.model import storage_of
+from collective.tusupload.sessions.states import advance_session
+from collective.tusupload.sessions.states import SessionEvent
+from collective.tusupload.sessions.worker import worker_site
+from collective.tusupload.settings import get_settings
 from collective.tusupload.settings import UploadSettings
+from plone.base.interfaces import IPloneSiteRoot
 
 import time
+import transaction
+
+
+#: A session ``processing`` this long has lost its worker (a restart).
+STALE_PROCESSING = 3600.0
 
 
 def sweep_sessions(site, settings: UploadSettings, *, now: float | None = None) -> int:
     """Remove the site's expired sessions (in the current transaction).
 
-    Their uploads are removed from the store once it commits.
+    Their uploads are removed from the store once it commits. A session
+    still ``processing`` after :data:`STALE_PROCESSING` lost its worker
+    (the process ended): it goes to ``error``, editable, to be published
+    again.
 
     :returns: how many sessions were removed.
     """
@@ -29,6 +42,14 @@ def sweep_sessions(site, settings: UploadSettings, *, now: float | None = None) 
     if storage is None:
         return 0
     now = time.time() if now is None else now
+    for session in storage.sessions.values():
+        since = getattr(session, "processing_since", None) or session.created
+        if session.status == "processing" and now - since > STALE_PROCESSING:
+            advance_session(session, SessionEvent.WORKER_FAILED)
+            session.notices.append(
+                "the background publish was interrupted (the server stopped?); "
+                "publish again"
+            )
     expired = [item for item in storage.sessions.values() if item.is_expired(now)]
     upload_ids = []
     for session in expired:
@@ -43,12 +64,6 @@ def sweep_all_sites(database, *, now: float | None = None) -> int:
 
     For the cleanup scheduler, which runs outside any request.
     """
-    from collective.tusupload.sessions.worker import worker_site
-    from collective.tusupload.settings import get_settings
-    from plone.base.interfaces import IPloneSiteRoot
-
-    import transaction
-
     connection = database.open()
     try:
         paths = [
@@ -64,8 +79,8 @@ def sweep_all_sites(database, *, now: float | None = None) -> int:
             if storage_of(site) is None:
                 continue
             count = sweep_sessions(site, get_settings(), now=now)
-            if count:
-                transaction.get().note(f"tusupload: {count} expired upload sessions")
-                transaction.commit()
-                removed += count
+            # Writes nothing unless something changed.
+            transaction.get().note(f"tusupload: {count} expired upload sessions")
+            transaction.commit()
+            removed += count
     return removed

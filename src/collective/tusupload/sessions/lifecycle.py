@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collective.tusupload.backend import site_handler
+from collective.tusupload.core.errors import TusError
 from collective.tusupload.sessions.access import SessionRequest
 from collective.tusupload.sessions.discard import discard_after_commit
 from collective.tusupload.sessions.model import MAX_NAME_LENGTH
@@ -87,9 +89,6 @@ def extend(request: SessionRequest, session: UploadSession, payload: dict) -> No
 
 def _keep_staged_until(request: SessionRequest, session: UploadSession) -> None:
     """Staged bytes live as long as their session (see :mod:`.staging`)."""
-    from collective.tusupload.backend import site_handler
-    from collective.tusupload.core.errors import TusError
-
     engine = site_handler(request.settings).engine
     for item in session.current_files():
         if not item.staged or not item.upload_id:
@@ -106,6 +105,7 @@ def _keep_staged_until(request: SessionRequest, session: UploadSession) -> None:
 def cancel(request: SessionRequest, session: UploadSession) -> None:
     """``DELETE <session>``: canceled, and every staged byte goes (after commit)."""
     advance_session(session, SessionEvent.CANCELED)
+    request.storage().release_name(session)
     upload_ids = []
     for item in session.current_files():
         upload_ids.append(item.upload_id)

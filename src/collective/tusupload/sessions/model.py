@@ -133,18 +133,37 @@ class UploadSession(Persistent):
         return self.status in LIVE
 
 
+def name_key(folder_uid: str, name: str) -> str:
+    return f"{folder_uid}\n{name}"
+
+
 class SessionStorage(Persistent):
-    """All upload sessions of one site: by id and by preview token."""
+    """All upload sessions of one site: by id, by preview token, and the live
+    ones by folder and name.
+
+    The name index makes get-or-create atomic: two requests that create a
+    session of the same name at once both write its key, so one of them
+    conflicts, and Zope's retry finds the other's session.
+    """
 
     def __init__(self) -> None:
         self.sessions = OOBTree()
         self.tokens = OOBTree()
+        self.names = OOBTree()
 
     def add(self, session: UploadSession) -> None:
         self.sessions[session.id] = session
         self.tokens[session.token] = session.id
+        self.names[name_key(session.folder_uid, session.name)] = session.id
+
+    def release_name(self, session: UploadSession) -> None:
+        """The session ended: its name is free in its folder."""
+        key = name_key(session.folder_uid, session.name)
+        if self.names.get(key) == session.id:
+            del self.names[key]
 
     def remove(self, session: UploadSession) -> None:
+        self.release_name(session)
         self.sessions.pop(session.id, None)
         self.tokens.pop(session.token, None)
 

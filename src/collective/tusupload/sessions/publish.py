@@ -22,17 +22,24 @@ from collective.tusupload.backend import site_handler
 from collective.tusupload.content import ContentError
 from collective.tusupload.content import create_from_upload
 from collective.tusupload.content import FileDetails
+from collective.tusupload.content import object_by_uid
+from collective.tusupload.core.errors import TusError
 from collective.tusupload.faults import fault_point
 from collective.tusupload.sessions.access import SessionRequest
 from collective.tusupload.sessions.discard import discard_after_commit
 from collective.tusupload.sessions.events import SessionPublishedEvent
+from collective.tusupload.sessions.model import storage_of
 from collective.tusupload.sessions.problems import SessionProblem
 from collective.tusupload.sessions.states import advance_session
 from collective.tusupload.sessions.states import check_session
 from collective.tusupload.sessions.states import FileStatus
 from collective.tusupload.sessions.states import SessionEvent
+from collective.tusupload.sessions.worker import worker_site
+from collective.tusupload.settings import get_settings
 from collective.tusupload.settings import UploadSettings
 from collective.tusupload.transactions import take_turn
+from ZODB.POSException import ConflictError
+from zope.component.hooks import getSite
 from zope.event import notify
 
 import contextlib
@@ -92,6 +99,7 @@ def publish(request: SessionRequest, session) -> bool:
     if len(files) > request.settings.publish_async_threshold:
         advance_session(session, SessionEvent.DEFERRED)
         session.published_by = request.userid
+        session.processing_since = time.time()
         start_worker_after_commit(request, session)
         return True
     publish_now(
@@ -145,10 +153,19 @@ def publish_now(
             raise SessionProblem(
                 error.status, "Can't publish", error.message, source=item.filename
             ) from None
+        except (OSError, TusError):
+            raise SessionProblem(
+                409,
+                "Bytes gone",
+                f"{item.filename}: its staged bytes are gone (removed or "
+                "expired); delete the file and declare it again",
+                source=item.filename,
+            ) from None
         item.content_path = "/".join(obj.getPhysicalPath())
         objects.append(obj)
         fault_point("publish-between-items")
     advance_session(session, event)
+    storage_of(getSite()).release_name(session)
     session.published_by = userid
     session.published_at = time.time()
     notify(SessionPublishedEvent(folder, session, objects))
@@ -205,8 +222,6 @@ def wait_for_workers(timeout: float = 120.0) -> None:
 
 def run_worker(*, database, site_path, folder_uid, session_id, userid) -> None:
     """Publish a ``processing`` session on a connection of its own."""
-    from collective.tusupload.sessions.worker import worker_site
-
     message = None
     for _attempt in range(WORKER_ATTEMPTS):
         with worker_site(database, site_path, userid) as site:
@@ -214,8 +229,6 @@ def run_worker(*, database, site_path, folder_uid, session_id, userid) -> None:
                 folder, session = _find(site, folder_uid, session_id)
                 if session is None or session.status != "processing":
                     return
-                from collective.tusupload.settings import get_settings
-
                 publish_now(
                     folder,
                     session,
@@ -229,13 +242,12 @@ def run_worker(*, database, site_path, folder_uid, session_id, userid) -> None:
                 transaction.abort()
                 message = "; ".join(text for _source, text in problem.errors)
                 break
+            except ConflictError:
+                transaction.abort()
+                message = "the publish kept conflicting with other changes"
+                continue
             except Exception as error:
                 transaction.abort()
-                from ZODB.POSException import ConflictError
-
-                if isinstance(error, ConflictError):
-                    message = "the publish kept conflicting with other changes"
-                    continue
                 logger.exception("publishing session %s failed", session_id)
                 message = f"publishing failed: {error}"
                 break
@@ -248,9 +260,6 @@ def run_worker(*, database, site_path, folder_uid, session_id, userid) -> None:
 
 
 def _find(site, folder_uid, session_id):
-    from collective.tusupload.content import object_by_uid
-    from collective.tusupload.sessions.model import storage_of
-
     storage = storage_of(site)
     session = storage.get(session_id) if storage is not None else None
     if session is None:
