@@ -25,6 +25,7 @@ from collective.tusupload.content import file_field_for_type
 from collective.tusupload.content import file_field_of
 from collective.tusupload.content import object_by_uid
 from collective.tusupload.content import replace_from_upload
+from collective.tusupload.content import upload_data
 from collective.tusupload.content import was_made_from
 from collective.tusupload.core.errors import HookRefused
 from collective.tusupload.core.finish import Finish
@@ -54,7 +55,6 @@ from plone.uuid.interfaces import IUUID
 from zExceptions import Forbidden
 from zope.interface import alsoProvides
 
-import contextlib
 import json
 import uuid
 
@@ -266,7 +266,7 @@ class PloneHooks(Hooks):
         check_csrf(plone.zope_request)
         details = file_details(info.metadata)
         try:
-            with self._data(info) as data:
+            with upload_data(self.store, info.id) as data:
                 if record.mode == MODE_CREATE:
                     self._check_may_add(plone)
                     obj = create_from_upload(
@@ -312,16 +312,6 @@ class PloneHooks(Hooks):
         outcome.keep_until = outcome.content[KEEP_DATA_UNTIL]
         fault_point("stage-before-commit")
         return outcome.content
-
-    @contextlib.contextmanager
-    def _data(self, info: UploadInfo):
-        """The upload's bytes for :mod:`.content`: its path, else an open stream."""
-        path = self.store.local_path(info.id)
-        if path is not None:
-            yield {"data_path": path}
-            return
-        with self.store.open_data(info.id) as stream:
-            yield {"data": stream}
 
     def find_finished(self, request: TusRequest, info: UploadInfo) -> dict | None:
         """The content a ``FINISHING`` upload became, if its transaction committed."""

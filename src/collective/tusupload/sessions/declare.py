@@ -12,12 +12,9 @@ session is replaced: the old file and its bytes go.
 
 from __future__ import annotations
 
-from collective.tusupload.adapters.zope import Zope2RequestAdapter
 from collective.tusupload.backend import site_handler
 from collective.tusupload.content import guess_content_type
 from collective.tusupload.core.errors import TusError
-from collective.tusupload.policy import PloneRequest
-from collective.tusupload.record import MODE_STAGE
 from collective.tusupload.record import UploadRecord
 from collective.tusupload.sessions.access import SessionRequest
 from collective.tusupload.sessions.discard import discard_after_commit
@@ -29,6 +26,7 @@ from collective.tusupload.sessions.states import advance_file
 from collective.tusupload.sessions.states import check_editable
 from collective.tusupload.sessions.states import FileEvent
 from collective.tusupload.sessions.states import SessionStatus
+from collective.tusupload.sessions.uploads import file_upload_request
 from dataclasses import dataclass
 from plone.i18n.normalizer.interfaces import IURLNormalizer
 from zope.component import getUtility
@@ -195,14 +193,6 @@ def create_upload(
 ) -> None:
     """The store's upload for the file's bytes, made by the engine with the
     Plone hooks (permission, size, type, pending limits)."""
-    plone = PloneRequest(
-        target=request.folder,
-        zope_request=request.zope_request,
-        mode=MODE_STAGE,
-        target_url=request.links.folder_url,
-        settings=request.settings,
-        stage=(session.id, session_file.id),
-    )
     metadata = {
         "filename": declaration.filename,
         "content-type": declaration.content_type,
@@ -210,10 +200,7 @@ def create_upload(
     }
     if declaration.portal_type:
         metadata["@type"] = declaration.portal_type
-    adapter = Zope2RequestAdapter(
-        request.zope_request, base_url=request.links.upload(""), upload_id=None
-    )
-    upload_request = adapter.tus_request(context=plone)
+    upload_request = file_upload_request(request, session, session_file, upload_id=None)
     engine = site_handler(request.settings).engine
     try:
         engine.check_may_create(upload_request)

@@ -9,18 +9,16 @@ sent again: what the earlier one left is dropped first.
 
 from __future__ import annotations
 
-from collective.tusupload.adapters.zope import Zope2RequestAdapter
 from collective.tusupload.backend import site_handler
 from collective.tusupload.core.errors import TusError
 from collective.tusupload.core.info import State
 from collective.tusupload.core.transfer import Body
-from collective.tusupload.policy import PloneRequest
-from collective.tusupload.record import MODE_STAGE
 from collective.tusupload.sessions.access import SessionRequest
 from collective.tusupload.sessions.mechanisms import HTTP_POST_BYTES
 from collective.tusupload.sessions.problems import SessionProblem
 from collective.tusupload.sessions.states import check_editable
 from collective.tusupload.sessions.states import FileStatus
+from collective.tusupload.sessions.uploads import file_upload_request
 
 
 #: Bodies Zope would parse as a form instead of handing them over.
@@ -59,19 +57,10 @@ def receive_bytes(request: SessionRequest, session, session_file) -> None:
             "send the file's bytes as application/octet-stream",
             source="Content-Type",
         )
-    plone = PloneRequest(
-        target=request.folder,
-        zope_request=zope_request,
-        mode=MODE_STAGE,
-        target_url=request.links.folder_url,
-        settings=request.settings,
-        stage=(session.id, session_file.id),
-    )
     upload_id = session_file.upload_id
-    adapter = Zope2RequestAdapter(
-        zope_request, base_url=request.links.upload(""), upload_id=upload_id
+    upload_request = file_upload_request(
+        request, session, session_file, upload_id=upload_id
     )
-    upload_request = adapter.tus_request(context=plone)
     engine = site_handler(request.settings).engine
     try:
         _start_over(engine, upload_request, upload_id)

@@ -23,6 +23,7 @@ from collective.tusupload.content import ContentError
 from collective.tusupload.content import create_from_upload
 from collective.tusupload.content import FileDetails
 from collective.tusupload.content import object_by_uid
+from collective.tusupload.content import upload_data
 from collective.tusupload.core.errors import TusError
 from collective.tusupload.faults import fault_point
 from collective.tusupload.sessions.access import SessionRequest
@@ -42,7 +43,6 @@ from ZODB.POSException import ConflictError
 from zope.component.hooks import getSite
 from zope.event import notify
 
-import contextlib
 import logging
 import threading
 import time
@@ -140,7 +140,7 @@ def publish_now(
             description="",
         )
         try:
-            with _data(store, item.upload_id) as data:
+            with upload_data(store, item.upload_id) as data:
                 obj = create_from_upload(
                     folder,
                     portal_type=item.portal_type,
@@ -171,16 +171,6 @@ def publish_now(
     notify(SessionPublishedEvent(folder, session, objects))
     discard_after_commit(settings, [item.upload_id for item in files])
     return objects
-
-
-@contextlib.contextmanager
-def _data(store, upload_id: str):
-    path = store.local_path(upload_id)
-    if path is not None:
-        yield {"data_path": path}
-        return
-    with store.open_data(upload_id) as stream:
-        yield {"data": stream}
 
 
 # -- the background worker ------------------------------------------------------
