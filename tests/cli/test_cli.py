@@ -1,7 +1,7 @@
 """The tusupload-cleanup console script: options, output, exit codes."""
 
 from collective.tusupload.core import FileStore
-from collective.tusupload.core.ids import new_upload_id
+from collective.tusupload.core.info import new_upload_id
 from collective.tusupload.core.info import UploadInfo
 
 import fcntl
