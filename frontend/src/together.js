@@ -40,8 +40,8 @@ export class Together {
     this.offerOpenSessions()
   }
 
-  get active () {
-    return Boolean(this.toggle?.checked && this.session)
+  get wanted () {
+    return Boolean(this.toggle?.checked)
   }
 
   async request (url, { method = 'GET', body } = {}) {
@@ -99,7 +99,11 @@ export class Together {
     this.announce(format(this.messages.sessionContinued, { name: reply.body.name }))
   }
 
-  async onToggle () {
+  onToggle () {
+    this.opening = this.openSession()
+  }
+
+  async openSession () {
     if (!this.toggle.checked) {
       this.panel.hidden = true
       return
@@ -184,7 +188,11 @@ export class Together {
 
   /** Before tus sends a file: declare it in the session (or find it again). */
   async prepare (fileIDs) {
-    if (!this.active) return
+    if (!this.wanted) return
+    // Files dropped while the batch is being opened wait for it; without a
+    // batch nothing is sent (it would become items one by one).
+    await this.opening
+    if (!this.session) throw new Error(this.messages.sessionGone)
     for (const id of fileIDs) {
       const file = this.uppy.getFile(id)
       if (!file || file.progress?.uploadComplete) continue

@@ -111,6 +111,7 @@ class TestDeclare:
             ({"hashes": {"sha256": "xyz"}}, 400, "hashes.sha256"),
             ({"size": -1}, 400, "size"),
             ({"filename": ""}, 400, "filename"),
+            ({"content-type": "text/html\r\nX-Evil: 1"}, 400, "content-type"),
         ],
     )
     def test_bad_declarations(self, alice, session, change, status, source):

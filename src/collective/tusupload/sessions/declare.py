@@ -40,6 +40,8 @@ SUPPORTED_HASHES = {"sha256": 64, "sha384": 96, "sha512": 128, "sha1": 40, "md5"
 #: The one every declaration must give (PEP 694 recommends it).
 REQUIRED_HASH = "sha256"
 HEX = re.compile(r"^[0-9a-f]+$")
+#: A MIME type without parameters (RFC 6838 names).
+MIME_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 
 
 @dataclass(frozen=True)
@@ -107,12 +109,15 @@ def read_declaration(payload: dict) -> Declaration:
             raise _bad(source, f"{source} is a string")
     if portal_type is not None and not isinstance(portal_type, str):
         raise _bad("@type", "@type is a string")
+    content_type = content_type.split(";", 1)[0].strip().lower()
+    if content_type and not MIME_TYPE.match(content_type):
+        raise _bad("content-type", f"{content_type!r} is not a MIME type")
     return Declaration(
         filename=filename,
         size=size,
         hashes={name: value.lower() for name, value in hashes.items()},
         mechanism=mechanism,
-        content_type=content_type.strip().lower() or guess_content_type(filename),
+        content_type=content_type or guess_content_type(filename),
         title=title.strip() or filename,
         portal_type=portal_type,
     )
