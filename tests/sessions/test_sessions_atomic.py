@@ -6,7 +6,7 @@ afterwards, never 0 < n < 200, each with its bytes, and the staged bytes
 are gone. The background worker (202, ``processing``) retries the same way.
 """
 
-from collective.tusupload.sessions.publish import wait_for_workers
+from collective.tusupload.sessions.worker import wait_for_workers
 from helpers.plone_tus import objects_in
 from helpers.plone_tus import PASSWORD
 from plone import api

@@ -22,7 +22,6 @@ from collective.tusupload.backend import site_handler
 from collective.tusupload.content import ContentError
 from collective.tusupload.content import create_from_upload
 from collective.tusupload.content import FileDetails
-from collective.tusupload.content import object_by_uid
 from collective.tusupload.content import upload_data
 from collective.tusupload.core.errors import TusError
 from collective.tusupload.faults import fault_point
@@ -35,6 +34,8 @@ from collective.tusupload.sessions.states import advance_session
 from collective.tusupload.sessions.states import check_session
 from collective.tusupload.sessions.states import FileStatus
 from collective.tusupload.sessions.states import SessionEvent
+from collective.tusupload.sessions.worker import find_in_site
+from collective.tusupload.sessions.worker import start_after_commit
 from collective.tusupload.sessions.worker import worker_site
 from collective.tusupload.settings import get_settings
 from collective.tusupload.settings import UploadSettings
@@ -44,7 +45,6 @@ from zope.component.hooks import getSite
 from zope.event import notify
 
 import logging
-import threading
 import time
 import transaction
 
@@ -178,45 +178,23 @@ def publish_now(
 
 def start_worker_after_commit(request: SessionRequest, session) -> None:
     """Start the worker once the ``processing`` state is committed."""
-    database = request.folder._p_jar.db()
-    job = {
-        "database": database,
-        "site_path": "/".join(request.site.getPhysicalPath()),
-        "folder_uid": request.folder_uid,
-        "session_id": session.id,
-        "userid": request.userid,
-    }
-
-    def start(success: bool) -> None:
-        if success:
-            worker = threading.Thread(
-                target=run_worker, kwargs=job, name="tusupload-publish", daemon=True
-            )
-            worker.start()
-            _workers.append(worker)
-
-    transaction.get().addAfterCommitHook(start)
+    start_after_commit(
+        run_worker,
+        name="tusupload-publish",
+        database=request.folder._p_jar.db(),
+        site_path="/".join(request.site.getPhysicalPath()),
+        session_id=session.id,
+        userid=request.userid,
+    )
 
 
-#: Workers started by this process (tests wait for them).
-_workers: list[threading.Thread] = []
-
-
-def wait_for_workers(timeout: float = 120.0) -> None:
-    """Join the workers this process started (for tests and scripts)."""
-    deadline = time.monotonic() + timeout
-    for worker in list(_workers):
-        worker.join(max(0.0, deadline - time.monotonic()))
-    _workers[:] = [worker for worker in _workers if worker.is_alive()]
-
-
-def run_worker(*, database, site_path, folder_uid, session_id, userid) -> None:
+def run_worker(*, database, site_path, session_id, userid) -> None:
     """Publish a ``processing`` session on a connection of its own."""
     message = None
     for _attempt in range(WORKER_ATTEMPTS):
         with worker_site(database, site_path, userid) as site:
             try:
-                folder, session = _find(site, folder_uid, session_id)
+                folder, session = find_in_site(site, session_id)
                 if session is None or session.status != "processing":
                     return
                 publish_now(
@@ -242,19 +220,8 @@ def run_worker(*, database, site_path, folder_uid, session_id, userid) -> None:
                 message = f"publishing failed: {error}"
                 break
     with worker_site(database, site_path, userid) as site:
-        _folder, session = _find(site, folder_uid, session_id)
+        _folder, session = find_in_site(site, session_id)
         if session is not None and session.status == "processing":
             advance_session(session, SessionEvent.WORKER_FAILED)
             session.notices.append(message or "publishing failed")
             transaction.commit()
-
-
-def _find(site, folder_uid, session_id):
-    storage = storage_of(site)
-    session = storage.get(session_id) if storage is not None else None
-    if session is None:
-        return None, None
-    folder = object_by_uid(site, folder_uid) if "/" not in folder_uid else None
-    if folder is None:
-        folder = site.unrestrictedTraverse(session.folder_path)
-    return folder, session
