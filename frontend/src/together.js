@@ -255,7 +255,16 @@ export class Together {
 
   /** Once a file's bytes are all there: complete it (size and hash checked). */
   async complete (file) {
-    const reply = await this.request(`${file.meta.sessionFile}/complete`, { method: 'POST' })
+    let reply = await this.request(`${file.meta.sessionFile}/complete`, { method: 'POST' })
+    // A large file is checked in the background: ask until it is done.
+    while (reply.status === 202 || reply.body?.status === 'processing') {
+      await new Promise((resolve) => setTimeout(resolve, POLL_DELAY))
+      reply = await this.request(file.meta.sessionFile)
+      if (reply.status === 200 && reply.body.status === 'completed') reply.status = 201
+      if (reply.status === 200 && reply.body.status === 'error') {
+        reply = { status: 422, body: { detail: (reply.body.notices || []).join(' ') } }
+      }
+    }
     if (reply.status !== 201) {
       const text = format(this.messages.fileRefused, {
         file: file.name,

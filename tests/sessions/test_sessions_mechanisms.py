@@ -140,3 +140,49 @@ def test_subscriber_that_raises_puts_the_file_in_error(alice, session, scanner):
     assert entry["status"] == "error"
     assert entry["notices"] == ["bad.bin: virus found: EICAR test file"]
     assert scanner == ["good.bin", "bad.bin"]
+
+
+def test_large_files_are_checked_in_the_background(site, alice, session, monkeypatch):
+    from collective.tusupload.sessions import complete
+    from collective.tusupload.sessions.worker import wait_for_workers
+
+    monkeypatch.setattr(complete, "BACKGROUND_SIZE", 1000)
+    good = alice.declare(session, "good.bin", PAYLOAD).json()
+    alice.send_bytes(good, PAYLOAD)
+    bad = alice.post(
+        session["links"]["upload"],
+        {
+            "filename": "bad.bin",
+            "size": len(PAYLOAD),
+            "hashes": {"sha256": sha256(b"other")},
+            "mechanism": "http-post-bytes",
+        },
+    ).json()
+    alice.send_bytes(bad, PAYLOAD)
+    for declared in (good, bad):
+        response = alice.complete(declared)
+        assert response.status_code == 202, response.text
+        assert response.headers["Retry-After"] == "1"
+    wait_for_workers()
+    files = alice.status(session)["files"]
+    assert files["good.bin"]["status"] == "completed"
+    assert files["bad.bin"]["status"] == "error"
+    assert "sha256" in files["bad.bin"]["notices"][0]
+
+
+def test_canceling_is_never_refused_for_files_in_processing(site, alice, session):
+    from collective.tusupload.sessions.model import storage_of
+
+    import transaction
+
+    declared = alice.declare(session, "slow.bin", PAYLOAD).json()
+    alice.send_bytes(declared, PAYLOAD)
+    transaction.begin()
+    stored = storage_of(site).get(session["links"]["session"].rsplit("/", 1)[1])
+    (item,) = stored.current_files()
+    item.status = "processing"
+    transaction.commit()
+    file_url = declared["links"]["file-upload-session"]
+    assert alice.delete(file_url).status_code == 409
+    assert alice.delete(session["links"]["session"]).status_code == 204
+    assert alice.get(file_url).json()["status"] == "canceled"

@@ -109,7 +109,7 @@ def cancel(request: SessionRequest, session: UploadSession) -> None:
     upload_ids = []
     for item in session.current_files():
         upload_ids.append(item.upload_id)
-        advance_file(item, FileEvent.DELETED)
+        advance_file(item, FileEvent.SESSION_CANCELED)
     discard_after_commit(request.settings, upload_ids)
 
 

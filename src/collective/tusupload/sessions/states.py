@@ -12,7 +12,10 @@ A file (PEP 694's "file upload session")::
 
     pending --complete, verified--> completed
     pending --complete, refused---> error
+    pending --complete (large)----> processing --verified--> completed
+                                              +--refused---> error
     pending, completed, error --delete--> canceled
+    any but canceled --the session canceled--> canceled
 
 ``published`` and ``canceled`` are terminal for a session, ``canceled`` for
 a file. :func:`advance_session` and :func:`advance_file` are the only code
@@ -36,6 +39,7 @@ class SessionStatus(enum.StrEnum):
 
 class FileStatus(enum.StrEnum):
     PENDING = "pending"
+    PROCESSING = "processing"
     COMPLETED = "completed"
     ERROR = "error"
     CANCELED = "canceled"
@@ -51,8 +55,10 @@ class SessionEvent(enum.Enum):
 
 class FileEvent(enum.Enum):
     VERIFIED = "complete"
+    DEFERRED = "complete later"
     REFUSED = "complete refused"
     DELETED = "delete"
+    SESSION_CANCELED = "session canceled"
 
 
 #: Sessions whose files may change (declared, uploaded, completed, deleted).
@@ -75,9 +81,18 @@ SESSION_TRANSITIONS: dict[tuple[SessionStatus, SessionEvent], SessionStatus] = {
 FILE_TRANSITIONS: dict[tuple[FileStatus, FileEvent], FileStatus] = {
     (FileStatus.PENDING, FileEvent.VERIFIED): FileStatus.COMPLETED,
     (FileStatus.PENDING, FileEvent.REFUSED): FileStatus.ERROR,
+    (FileStatus.PENDING, FileEvent.DEFERRED): FileStatus.PROCESSING,
+    (FileStatus.PROCESSING, FileEvent.VERIFIED): FileStatus.COMPLETED,
+    (FileStatus.PROCESSING, FileEvent.REFUSED): FileStatus.ERROR,
     (FileStatus.PENDING, FileEvent.DELETED): FileStatus.CANCELED,
     (FileStatus.COMPLETED, FileEvent.DELETED): FileStatus.CANCELED,
     (FileStatus.ERROR, FileEvent.DELETED): FileStatus.CANCELED,
+    # PEP 694: canceling a session is never refused for its files' states.
+    **{
+        (status, FileEvent.SESSION_CANCELED): FileStatus.CANCELED
+        for status in FileStatus
+        if status != FileStatus.CANCELED
+    },
 }
 
 

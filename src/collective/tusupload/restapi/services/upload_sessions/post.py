@@ -55,7 +55,9 @@ class SessionsPost(SessionsService):
             if route[3] == "extend":
                 lifecycle.extend(request, session, self.json_body())
                 return file_json(session, session_file, links)
-            complete(request, session, session_file)
-            self.created(links.file(session, session_file))
+            deferred = complete(request, session, session_file)
+            self.created(links.file(session, session_file), 202 if deferred else 201)
+            if deferred:
+                self.request.response.setHeader("Retry-After", "1")
             return file_json(session, session_file, links)
         raise self.not_found()
