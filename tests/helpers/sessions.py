@@ -87,3 +87,7 @@ class SessionClient:
         response = self.get(session["links"]["session"])
         assert response.status_code == 200, response.text
         return response.json()
+
+
+#: Password of the users of the ``make run`` site the session tests share.
+RUN_SITE_PASSWORD = "session-secret-1"

@@ -15,11 +15,11 @@ PAGE = Path(__file__).resolve().parents[2] / "docs" / "sessions.rst"
 
 
 @pytest.fixture(scope="module")
-def examples(tmp_path_factory, run_sites):
-    site = run_sites(tmp_path_factory.mktemp("sessions-docs-site")).start()
+def examples(tmp_path_factory, sessions_site):
+    """The walk-through, on the session tests' site (its own folder and users)."""
     workdir = tmp_path_factory.mktemp("sessions-docs")
-    yield {**run_examples(PAGE, site.port, workdir), "site": site, "dir": workdir}
-    site.stop()
+    examples = run_examples(PAGE, sessions_site.port, workdir)
+    return {**examples, "site": sessions_site, "dir": workdir}
 
 
 def test_every_block_ran_and_every_command_exits_0(examples):
