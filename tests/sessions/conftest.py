@@ -29,8 +29,8 @@ def sessions_site(run_sites, tmp_path_factory):
     """``make run``'s site for the end-to-end and docs tests of sessions.
 
     A folder ``release`` where the Contributors ``carl`` and ``dora`` may
-    add content, and, made first so that its minute runs out while the
-    other tests run, a session that expires 60 s after the start
+    add content, and a session that expires 60 s after the start, made
+    first so that the docs and end-to-end tests use part of its minute
     (``site.expiring``: its JSON and when it was made).
     """
     site = run_sites(tmp_path_factory.mktemp("sessions-site"))
