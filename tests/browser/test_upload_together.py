@@ -5,6 +5,7 @@ largest is on its way, continues the batch the page offers, and publishes:
 nothing is in the folder before, all three are after, byte-identical.
 """
 
+from helpers.browser import axe_violations
 from helpers.browser import DASHBOARD
 from helpers.browser import download
 from helpers.browser import drop
@@ -90,3 +91,29 @@ def test_three_files_published_together_across_a_reload(
     assert folder_items(page, folder_url) == sorted(files)
     for name, (_kind, data) in files.items():
         assert sha256(download(page, f"{folder_url}/{name}")) == sha256(data)
+
+
+def test_publish_together_has_no_axe_finding(page, folder_url, axe_source):
+    """The batch's panel: open, with a refusal in words, and published."""
+    set_settings(allowed_mime_types=[])
+    open_upload_page(page, folder_url)
+    page.locator("#tusupload-together").check()
+    page.locator(".tusupload-session").wait_for()
+    found = {"open": axe_violations(page, axe_source)}
+    page.evaluate(
+        "() => document.querySelector('.tusupload-page').together"
+        ".showError('report.pdf was refused: the folder has an item report.pdf')"
+    )
+    found["refusal"] = axe_violations(page, axe_source)
+    drop(page, [("a.txt", "text/plain", b"a")])
+    start_upload(page)
+    wait_for_all_complete(page)
+    page.wait_for_function(
+        "() => !document.querySelector('.tusupload-publish').disabled"
+    )
+    page.locator(".tusupload-publish").click()
+    page.wait_for_function(
+        "() => document.querySelector('.tusupload-session-done').textContent !== ''"
+    )
+    found["published"] = axe_violations(page, axe_source)
+    assert found == {state: [] for state in found}, found
