@@ -81,3 +81,22 @@ def test_publish_of_a_file_whose_bytes_are_gone_is_409(site, alice, upload_dir):
     assert "one.bin" in response.json()["detail"]
     assert alice.status(session)["status"] == "open"
     assert objects_in(site, "inbox") == []
+
+
+def test_pending_page_cancels_a_session(site, alice, upload_dir):
+    from helpers.plone_tus import cookie_login
+
+    session = alice.open("to cancel").json()
+    alice.add(session, "one.bin", PAYLOAD)
+    session_id = session["links"]["session"].rsplit("/", 1)[1]
+    cookie, token = cookie_login(site, "boss")
+    response = requests.post(
+        f"{site.absolute_url()}/@@tusupload-pending",
+        data={"session_id": session_id, "_authenticator": token},
+        cookies={"__ac": cookie},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 302, response.text[:500]
+    assert alice.status(session)["status"] == "canceled"
+    assert list(upload_dir.glob("*.data")) == []

@@ -104,13 +104,21 @@ def _keep_staged_until(request: SessionRequest, session: UploadSession) -> None:
 
 def cancel(request: SessionRequest, session: UploadSession) -> None:
     """``DELETE <session>``: canceled, and every staged byte goes (after commit)."""
+    cancel_session(request.storage(), session, request.settings)
+
+
+def cancel_session(storage, session: UploadSession, settings) -> None:
+    """Cancel ``session`` of ``storage`` (the REST DELETE, the Pending page).
+
+    :raises SessionProblem: 409 while processing or once terminal.
+    """
     advance_session(session, SessionEvent.CANCELED)
-    request.storage().release_name(session)
+    storage.release_name(session)
     upload_ids = []
     for item in session.current_files():
         upload_ids.append(item.upload_id)
         advance_file(item, FileEvent.SESSION_CANCELED)
-    discard_after_commit(request.settings, upload_ids)
+    discard_after_commit(settings, upload_ids)
 
 
 def delete_file(request: SessionRequest, session: UploadSession, session_file) -> None:
