@@ -186,3 +186,28 @@ def test_canceling_is_never_refused_for_files_in_processing(site, alice, session
     assert alice.delete(file_url).status_code == 409
     assert alice.delete(session["links"]["session"]).status_code == 204
     assert alice.get(file_url).json()["status"] == "canceled"
+
+
+def test_bytes_as_curl_sends_them_without_headers(alice, session):
+    """No Accept, and curl's default form type for ``--data-binary``."""
+    declared = alice.declare(session, "plain.bin", PAYLOAD).json()
+    response = alice.http.post(
+        declared["mechanism"]["file_url"],
+        data=PAYLOAD,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert alice.complete(declared).status_code == 201
+
+
+def test_a_multipart_body_is_refused_in_words(alice, session):
+    declared = alice.declare(session, "form.bin", PAYLOAD).json()
+    response = alice.http.post(
+        declared["mechanism"]["file_url"],
+        files={"file": ("form.bin", PAYLOAD)},
+        headers={"Accept": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 415
+    assert "application/octet-stream" in response.json()["detail"]
