@@ -82,3 +82,15 @@ def test_preview_and_upload_page_speak_the_site_language(site, alice, session, g
     assert "Vorschau-Link (funktioniert ohne Anmeldung)" in upload_page.text
     # The script's strings (JSON in a data attribute).
     assert "{count} Dateien ver" in upload_page.text
+
+
+def test_download_from_a_store_without_local_files(site, session, monkeypatch):
+    """The bytes are streamed from the store when it has no local path."""
+    from collective.tusupload.core.filestore.store import FileStore
+
+    monkeypatch.setattr(FileStore, "local_path", lambda self, upload_id: None)
+    stage = session["links"]["stage"]
+    listing = requests.get(stage, headers={"Accept": "application/json"}, timeout=30)
+    download = requests.get(listing.json()["files"][0]["download"], timeout=30)
+    assert download.status_code == 200
+    assert download.content == PAYLOAD

@@ -7,6 +7,7 @@ No login: the token is the capability (see :mod:`..sessions.preview`).
 
 from collective.tusupload.backend import site_handler
 from collective.tusupload.core.errors import TusError
+from collective.tusupload.core.sizes import BLOCK_SIZE
 from collective.tusupload.sessions.links import Links
 from collective.tusupload.sessions.preview import preview_json
 from collective.tusupload.sessions.preview import previewable_session
@@ -20,6 +21,7 @@ from zExceptions import NotFound
 from zope.interface import implementer
 from zope.publisher.interfaces import IPublishTraverse
 from ZPublisher.Iterators import filestream_iterator
+from ZPublisher.Iterators import IStreamIterator
 
 import json
 
@@ -89,10 +91,15 @@ class StageView(BrowserView):
         store = site_handler(get_settings()).store
         try:
             path = store.local_path(session_file.upload_id)
-        except TusError:
+            body = (
+                filestream_iterator(path, "rb")
+                if path is not None
+                else StoreStream(
+                    store.open_data(session_file.upload_id), session_file.size
+                )
+            )
+        except (TusError, OSError):
             raise NotFound(self.segments[1]) from None
-        if path is None:
-            raise NotFound(self.segments[1])
         response = self.request.response
         response.setHeader("Content-Type", session_file.content_type)
         response.setHeader("Content-Length", str(session_file.size))
@@ -101,4 +108,26 @@ class StageView(BrowserView):
             "Content-Disposition",
             f"attachment; filename*=UTF-8''{quote(session_file.filename)}",
         )
-        return filestream_iterator(path, "rb")
+        return body
+
+
+@implementer(IStreamIterator)
+class StoreStream:
+    """The bytes of a store without local files, sent in blocks."""
+
+    def __init__(self, stream, length: int) -> None:
+        self.stream = stream
+        self.length = length
+
+    def __next__(self) -> bytes:
+        block = self.stream.read(BLOCK_SIZE)
+        if not block:
+            self.stream.close()
+            raise StopIteration
+        return block
+
+    def __iter__(self):
+        return self
+
+    def __len__(self) -> int:
+        return self.length
