@@ -70,6 +70,8 @@ class TestOpenAndJoin:
             timeout=30,
         )
         assert anonymous.status_code == 401
+        assert anonymous.headers["Content-Type"].startswith("application/problem+json")
+        assert anonymous.json()["status"] == 401
 
     def test_permission_is_checked_again_on_every_request(
         self, site, alice, bob, session

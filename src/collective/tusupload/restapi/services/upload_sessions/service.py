@@ -16,6 +16,7 @@ from collective.tusupload.sessions.problems import PROBLEM_JSON
 from collective.tusupload.sessions.problems import SessionProblem
 from plone.restapi.services import _no_content_marker
 from plone.restapi.services import Service
+from zExceptions import Unauthorized
 from zope.interface import implementer
 from zope.publisher.interfaces import IPublishTraverse
 
@@ -40,8 +41,16 @@ class SessionsService(Service):
         return self
 
     def render(self):
-        self.check_permission()
         try:
+            try:
+                self.check_permission()
+            except Unauthorized:
+                raise SessionProblem(
+                    401,
+                    "Unauthorized",
+                    "log in to use upload sessions",
+                    headers={"WWW-Authenticate": 'Basic realm="Plone"'},
+                ) from None
             if len(self.segments) > MAX_SEGMENTS:
                 raise self.not_found()
             self.session_request = session_request(self.context, self.request)
