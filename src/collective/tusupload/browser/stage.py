@@ -12,6 +12,7 @@ from collective.tusupload.sessions.links import Links
 from collective.tusupload.sessions.preview import preview_json
 from collective.tusupload.sessions.preview import previewable_session
 from collective.tusupload.sessions.preview import staged_files
+from collective.tusupload.sessions.serialize import rfc3339
 from collective.tusupload.settings import get_settings
 from plone import api
 from Products.Five.browser import BrowserView
@@ -80,8 +81,6 @@ class StageView(BrowserView):
         ]
 
     def expires(self) -> str:
-        from collective.tusupload.sessions.serialize import rfc3339
-
         return rfc3339(self.session.expires)
 
     def download(self):

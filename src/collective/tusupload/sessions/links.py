@@ -11,6 +11,7 @@ from collective.tusupload.interfaces import ENDPOINT
 from collective.tusupload.interfaces import SESSIONS_ENDPOINT
 from collective.tusupload.interfaces import STAGE_VIEW
 from dataclasses import dataclass
+from urllib.parse import quote
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,6 @@ class Links:
 
     def staged_download(self, session, session_file) -> str:
         """The staged bytes: ``<stage>/<file id>/<filename>``."""
-        from urllib.parse import quote
-
         return f"{self.stage(session)}/{session_file.id}/{quote(session_file.filename)}"
 
 

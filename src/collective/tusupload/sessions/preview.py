@@ -10,6 +10,8 @@ gone (404).
 from __future__ import annotations
 
 from collective.tusupload.sessions.model import storage_of
+from collective.tusupload.sessions.problems import API_VERSION
+from collective.tusupload.sessions.serialize import rfc3339
 from collective.tusupload.sessions.states import LIVE
 
 import time
@@ -30,9 +32,6 @@ def staged_files(session) -> list:
 
 
 def preview_json(session, links) -> dict:
-    from collective.tusupload.sessions.problems import API_VERSION
-    from collective.tusupload.sessions.serialize import rfc3339
-
     return {
         "meta": {"api-version": API_VERSION},
         "name": session.name,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collective.tusupload.core.errors import HookRefused
 from collective.tusupload.core.finish import KEEP_DATA_UNTIL
 from collective.tusupload.core.info import UploadInfo
+from collective.tusupload.interfaces import SESSIONS_ENDPOINT
 from collective.tusupload.sessions.model import SessionFile
 from collective.tusupload.sessions.model import storage_of
 from collective.tusupload.sessions.model import UploadSession
@@ -53,8 +54,6 @@ def check_may_receive(record, info: UploadInfo) -> None:
 
 
 def file_url(folder_url: str, session: UploadSession, session_file: SessionFile):
-    from collective.tusupload.interfaces import SESSIONS_ENDPOINT
-
     return f"{folder_url}/{SESSIONS_ENDPOINT}/{session.id}/files/{session_file.id}"
 
 
