@@ -36,6 +36,7 @@ from machine import load_average
 from pathlib import Path
 from volto_report import write_report
 from volto_stack import ADDON
+from volto_stack import ADDON_ROUTED
 from volto_stack import build_without_addon
 from volto_stack import MIB
 from volto_stack import PROJECT
@@ -92,6 +93,7 @@ def main(argv=None) -> int:
         without = build_without_addon(workdir)
         stack.start_backend(options.chunk_size)
         with_addon = stack.start_volto(PROJECT, "addon")
+        routed = stack.start_router(with_addon)
         volto_own = stack.start_volto(without, "own")
         sink = SinkServer()
         with sync_playwright() as playwright:
@@ -109,6 +111,10 @@ def main(argv=None) -> int:
                         (
                             upload_in_volto,
                             (browser, with_addon, path, ADDON, options.timeout),
+                        ),
+                        (
+                            upload_in_volto,
+                            (browser, routed, path, ADDON_ROUTED, options.timeout),
                         ),
                         (classic_upload, (stack, browser, path)),
                         (sink_upload, (sink, browser, path, settings)),

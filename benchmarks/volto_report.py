@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from volto_stack import ADDON
+from volto_stack import ADDON_ROUTED
 from volto_stack import CLASSIC
 from volto_stack import HERE
 from volto_stack import SINK
@@ -168,7 +169,7 @@ def write_report(options, runs, facts) -> Path:
         "|---|---|---|---|---|",
     ]
     for size in sizes:
-        for client in (ADDON, CLASSIC):
+        for client in (ADDON, ADDON_ROUTED, CLASSIC):
             found = ratios(runs, client, size)
             speed = median(
                 r.get("mb_s")

