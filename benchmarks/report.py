@@ -16,6 +16,7 @@ from targets import retries_per_upload
 from targets import target_lines
 from zope_instance import THREADS
 
+import sessions
 import slow_clients
 import statistics
 
@@ -237,6 +238,13 @@ def write_report(options, facts, contenders, records, out_base: Path) -> Path:
             "## Pages while clients upload slowly (benchmarks/slow_clients.py)",
             "",
             slow_clients.report(facts["slow_clients"]),
+            "",
+        ]
+    if facts.get("sessions"):
+        targets += [
+            "## Publishing a session against one by one (benchmarks/sessions.py)",
+            "",
+            sessions.report(facts["sessions"]),
             "",
         ]
     lines[lines.index("## Contenders") : lines.index("## Contenders")] = targets

@@ -30,6 +30,7 @@ from report import write_report
 import argparse
 import datetime
 import json
+import sessions
 import shutil
 import slow_clients
 import statistics
@@ -69,6 +70,12 @@ def parse_options(argv=None):
         dest="slow_clients",
         action="store_false",
         help="skip the step that measures pages while uploads trickle in",
+    )
+    parser.add_argument(
+        "--no-sessions",
+        dest="sessions",
+        action="store_false",
+        help="skip publishing a session of 200 staged files (not in --quick)",
     )
     parser.add_argument(
         "--baseline",
@@ -190,6 +197,8 @@ def main(argv=None) -> int:
             instance.stop()  # the machine to the next step alone
         if options.slow_clients:
             facts["slow_clients"] = slow_clients.measure_all(workdir)
+        if options.sessions and not options.quick:
+            facts["sessions"] = sessions.measure(workdir, files=sessions.FILES, runs=3)
     finally:
         for contender in contenders:
             contender.stop()

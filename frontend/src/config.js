@@ -14,6 +14,7 @@ export function readConfig (element) {
   }
   return {
     endpoint: data.endpoint,
+    sessionsEndpoint: data.sessionsEndpoint || '',
     chunkSize: parseInt(data.chunkSize, 10) || 8 * 1024 * 1024,
     maxSize: parseInt(data.maxSize, 10) || null,
     allowedTypes: parseJSON(data.allowedTypes, []),

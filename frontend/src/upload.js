@@ -16,6 +16,7 @@ import { describeFailure, refusalBeforeSending } from './messages.js'
 import { Refusals } from './refusals.js'
 import { keepListRoles } from './roles.js'
 import { FILES_AT_ONCE, tusOptionsFor } from './speed.js'
+import { Together } from './together.js'
 
 const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000]
 // Metadata keys the @tus-upload endpoint reads.
@@ -85,6 +86,7 @@ export function start (element) {
   new Estimate(uppy).showIn(uppy.getPlugin('Dashboard'))
   warnBeforeLeaving(uppy)
   keepListRoles(element)
+  const together = new Together(uppy, element, config, { announce })
 
   uppy.use(Tus, {
     endpoint: config.endpoint,
@@ -177,6 +179,8 @@ export function start (element) {
   uppy.addPreProcessor(async (fileIDs) => {
     await ready
     await refreshCapabilities()
+    // "Publish together": each file goes to the upload its session made.
+    await together.prepare(fileIDs)
     for (const id of fileIDs) {
       const file = uppy.getFile(id)
       if (!file || file.tus?.parallelUploadsDecided) continue
@@ -192,6 +196,10 @@ export function start (element) {
   })
 
   uppy.on('upload-success', (file, response) => {
+    if (file.meta.sessionFile) {
+      together.complete(file)
+      return
+    }
     let item = null
     try {
       item = JSON.parse(response?.body?.xhr?.responseText || 'null')
@@ -215,6 +223,7 @@ export function start (element) {
   })
 
   element.uppy = uppy
+  element.together = together
   return uppy
 }
 

@@ -1,9 +1,10 @@
 """The upload page for keyboard and screen reader users: issue 14, points 9-12.
 
 axe-core comes from npm (``tests/browser/js``, pinned by its lockfile) and is
-injected into the page by the test.
+injected into the page by the test (the ``axe_source`` fixture).
 """
 
+from helpers.browser import axe_violations
 from helpers.browser import drop
 from helpers.browser import open_upload_page
 from helpers.browser import set_settings
@@ -11,63 +12,14 @@ from helpers.browser import start_upload
 from helpers.browser import tile
 from helpers.browser import wait_for_all_complete
 from helpers.browser import wait_for_errors
-from pathlib import Path
 
 import json
 import pytest
-import shutil
-import subprocess
 
 
 pytestmark = pytest.mark.browser
 
-JS = Path(__file__).parent / "js"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 200
-
-
-@pytest.fixture(scope="session")
-def axe_source() -> str:
-    """axe-core's script, installed with ``npm ci`` unless already there."""
-    script = JS / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        if shutil.which("npm") is None:
-            pytest.skip(
-                "npm is not installed and tests/browser/js/node_modules is missing"
-            )
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"], cwd=JS, check=True, timeout=300
-        )
-    return script.read_text()
-
-
-def axe_violations(page, axe_source: str) -> list[dict]:
-    """Serious and critical findings of axe-core in the page's content.
-
-    Plone's own frame (toolbar, search, footer) is left out: its findings
-    are Plone's (the contrast of its footer links, an aria-label on the
-    toolbar's collapse control), not the upload page's.
-    """
-    # Colours are checked as they are once Uppy's fades have ended.
-    page.wait_for_function(
-        "() => document.getAnimations().every((a) => a.playState !== 'running')"
-    )
-    page.wait_for_timeout(400)
-    if not page.evaluate("() => !!window.axe"):
-        page.add_script_tag(content=axe_source)
-    results = page.evaluate(
-        """async () => {
-          const results = await axe.run({ include: [['#content']] }, {
-            resultTypes: ['violations'],
-          })
-          return results.violations.map((violation) => ({
-            id: violation.id,
-            impact: violation.impact,
-            help: violation.help,
-            nodes: violation.nodes.map((node) => node.target.join(' ')),
-          }))
-        }"""
-    )
-    return [item for item in results if item["impact"] in ("serious", "critical")]
 
 
 class TestAxe:

@@ -208,3 +208,33 @@ def seconds_left(page) -> float | None:
     for value, unit in re.findall(r"(\d+)([hms])", match.group(1)):
         total += int(value) * {"h": 3600, "m": 60, "s": 1}[unit]
     return total
+
+
+def axe_violations(page, axe_source: str) -> list[dict]:
+    """Serious and critical findings of axe-core in the page's content.
+
+    Plone's own frame (toolbar, search, footer) is left out: its findings
+    are Plone's (the contrast of its footer links, an aria-label on the
+    toolbar's collapse control), not the upload page's.
+    """
+    # Colours are checked as they are once Uppy's fades have ended.
+    page.wait_for_function(
+        "() => document.getAnimations().every((a) => a.playState !== 'running')"
+    )
+    page.wait_for_timeout(400)
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(content=axe_source)
+    results = page.evaluate(
+        """async () => {
+          const results = await axe.run({ include: [['#content']] }, {
+            resultTypes: ['violations'],
+          })
+          return results.violations.map((violation) => ({
+            id: violation.id,
+            impact: violation.impact,
+            help: violation.help,
+            nodes: violation.nodes.map((node) => node.target.join(' ')),
+          }))
+        }"""
+    )
+    return [item for item in results if item["impact"] in ("serious", "critical")]

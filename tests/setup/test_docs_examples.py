@@ -8,69 +8,22 @@ block prints (``curl -i`` / ``curl -I``) must be the ones its ``# NNN``
 comments announce.
 """
 
+from helpers.shell_examples import failed_commands
+from helpers.shell_examples import run_examples
+from helpers.shell_examples import status_mismatches
 from pathlib import Path
 
 import pytest
-import re
 import requests
-import subprocess
-import textwrap
 
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "rest-api.rst"
-MARKER = "@@block"
-FAILED = "@@failed"
 #: A final PATCH (its comment names the new item's ``Location``) answers 204;
 #: until the server's change to that reply is in, 200 is accepted there too.
 FINAL_PATCH_ALSO = {"204": {"200"}}
-
-
-def shell_blocks(text: str) -> list[str]:
-    """The bodies of the ``.. code-block:: shell`` directives, dedented."""
-    blocks = []
-    lines = text.splitlines()
-    for number, line in enumerate(lines):
-        if line.strip() != ".. code-block:: shell":
-            continue
-        body = []
-        for following in lines[number + 1 :]:
-            if following.strip() and not following.startswith((" ", "\t")):
-                break
-            body.append(following)
-        blocks.append(textwrap.dedent("\n".join(body)).strip("\n"))
-    return blocks
-
-
-def announced_statuses(block: str) -> list[tuple[str, bool]]:
-    """``(status, is_final_patch)`` for each ``# NNN`` comment of ``block``."""
-    statuses = []
-    for comment in re.finditer(r"^\s*# (\d{3})\b(.*)$", block, re.MULTILINE):
-        is_final_patch = "-X PATCH" in block and "Location:" in comment.group(2)
-        statuses.append((comment.group(1), is_final_patch))
-    return statuses
-
-
-def printed_statuses(output: str) -> list[str]:
-    """The final statuses of the replies in ``output`` (no ``100 Continue``)."""
-    return [
-        status
-        for status in re.findall(r"HTTP/[\d.]+ (\d{3}) ", output)
-        if not status.startswith("1")
-    ]
-
-
-def driver(blocks: list[str], port: int) -> str:
-    parts = [
-        "set -o pipefail",
-        f"trap 'echo \"{FAILED} ($?): $BASH_COMMAND\"' ERR",
-    ]
-    for number, block in enumerate(blocks):
-        parts.append(f"echo {MARKER} {number}")
-        parts.append(block.replace("localhost:8080", f"localhost:{port}"))
-    return "\n".join(parts) + "\n"
 
 
 @pytest.fixture(scope="module")
@@ -78,26 +31,7 @@ def examples(tmp_path_factory, run_sites):
     """Run the page's examples once; return blocks, outputs and the site."""
     site = run_sites(tmp_path_factory.mktemp("docs-site")).start()
     workdir = tmp_path_factory.mktemp("docs-examples")
-    blocks = shell_blocks(PAGE.read_text())
-    script = workdir / "examples.sh"
-    script.write_text(driver(blocks, site.port))
-    process = subprocess.run(
-        ["bash", str(script)],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    (workdir / "examples.out").write_text(process.stdout + process.stderr)
-    outputs = process.stdout.split(f"{MARKER} ")[1:]
-    yield {
-        "blocks": blocks,
-        "outputs": [output.partition("\n")[2] for output in outputs],
-        "stdout": process.stdout,
-        "stderr": process.stderr,
-        "returncode": process.returncode,
-        "site": site,
-    }
+    yield {**run_examples(PAGE, site.port, workdir), "site": site}
     site.stop()
 
 
@@ -121,24 +55,12 @@ def test_every_block_ran(examples):
 
 
 def test_every_command_exits_0(examples):
-    failures = [
-        line for line in examples["stdout"].splitlines() if line.startswith(FAILED)
-    ]
+    failures = failed_commands(examples)
     assert failures == [], examples["stdout"] + examples["stderr"]
 
 
 def test_replies_are_the_announced_ones(examples):
-    mismatches = []
-    for block, output in zip(examples["blocks"], examples["outputs"], strict=True):
-        announced = announced_statuses(block)
-        printed = printed_statuses(output)
-        matches = len(announced) == len(printed) and all(
-            got == status
-            or (is_final_patch and got in FINAL_PATCH_ALSO.get(status, ()))
-            for (status, is_final_patch), got in zip(announced, printed, strict=True)
-        )
-        if not matches:
-            mismatches.append((block.splitlines()[0], announced, printed, output))
+    mismatches = status_mismatches(examples, also=FINAL_PATCH_ALSO)
     assert mismatches == [], "\n\n".join(map(repr, mismatches))
 
 

@@ -14,7 +14,7 @@ class TestSetupInstall:
         assert ICollectiveTusuploadLayer in browser_layers
 
     def test_latest_version(self, profile_last_version, package_name):
-        assert profile_last_version(f"{package_name}:default") == "1002"
+        assert profile_last_version(f"{package_name}:default") == "1003"
 
     def test_restapi_installed_as_dependency(self, installer):
         assert installer.is_product_installed("plone.restapi") is True

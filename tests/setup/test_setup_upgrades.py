@@ -48,11 +48,11 @@ class TestUpgradeTo1002:
         setup = portal.portal_setup
         setup.setLastVersionForProfile(PROFILE, "1001")
 
-        (steps,) = setup.listUpgrades(PROFILE)
+        steps = setup.listUpgrades(PROFILE)[0]
         assert [step["title"] for step in steps] == [
             "Upload button of the Contents view"
         ]
-        setup.upgradeProfile(PROFILE)
+        setup.upgradeProfile(PROFILE, "1002")
 
         assert setup.getLastVersionForProfile(PROFILE) == ("1002",)
         bundle = self.bundles()[CONTENTS_BUNDLE]
@@ -64,3 +64,25 @@ class TestUpgradeTo1002:
         assert api.portal.get_registry_record(f"{PREFIX}.allowed_mime_types") == [
             "image/*"
         ]
+
+
+class TestUpgradeTo1003:
+    def test_adds_the_session_settings_and_keeps_values(self, portal):
+        registry = getUtility(IRegistry)
+        names = ("session_expiry", "session_max_lifetime", "publish_async_threshold")
+        for name in names:
+            del registry.records[f"{PREFIX}.{name}"]
+        api.portal.set_registry_record(f"{PREFIX}.chunk_size", 16)
+        setup = portal.portal_setup
+        setup.setLastVersionForProfile(PROFILE, "1002")
+
+        (steps,) = setup.listUpgrades(PROFILE)
+        assert [step["title"] for step in steps] == ["Settings of upload sessions"]
+        setup.upgradeProfile(PROFILE)
+
+        assert setup.getLastVersionForProfile(PROFILE) == ("1003",)
+        assert api.portal.get_registry_record(f"{PREFIX}.session_expiry") == 604800
+        assert (
+            api.portal.get_registry_record(f"{PREFIX}.publish_async_threshold") == 100
+        )
+        assert api.portal.get_registry_record(f"{PREFIX}.chunk_size") == 16

@@ -31,6 +31,7 @@ from zope.event import notify
 from zope.lifecycleevent import Attributes
 from zope.lifecycleevent import ObjectModifiedEvent
 
+import contextlib
 import os
 import posixpath
 import secrets
@@ -344,6 +345,21 @@ def replace_from_upload(
     notify(ObjectModifiedEvent(obj, Attributes(field.interface, field.getName())))
     obj.reindexObject()
     return obj
+
+
+@contextlib.contextmanager
+def upload_data(store, upload_id: str):
+    """An upload's bytes as :func:`create_from_upload` takes them.
+
+    :returns: ``{"data_path": ...}`` (the store's local file, linked into
+        the blob) or ``{"data": ...}`` (an open stream, copied).
+    """
+    path = store.local_path(upload_id)
+    if path is not None:
+        yield {"data_path": path}
+        return
+    with store.open_data(upload_id) as stream:
+        yield {"data": stream}
 
 
 def record_upload(obj, upload_id: str) -> None:

@@ -3,6 +3,7 @@
 from collective.tusupload import _
 from collective.tusupload.core.disk import directory_problem
 from zope import schema
+from zope.interface import Attribute
 from zope.interface import Interface
 from zope.interface import Invalid
 from zope.publisher.interfaces.browser import IDefaultBrowserLayer
@@ -15,10 +16,35 @@ REGISTRY_PREFIX = "collective.tusupload"
 ENDPOINT = "@tus-upload"
 #: The REST endpoint that creates an upload replacing an item's file.
 REPLACE_ENDPOINT = "@tus-replace"
+#: The REST endpoint of upload sessions: ``<folder>/@upload-sessions``.
+SESSIONS_ENDPOINT = "@upload-sessions"
+#: The public view of a session's staged files: ``<site>/@@upload-stage/<token>``.
+STAGE_VIEW = "upload-stage"
 
 
 class ICollectiveTusuploadLayer(IDefaultBrowserLayer):
     """Marker interface for the browser layer of collective.tusupload."""
+
+
+class IFileStagedEvent(Interface):
+    """A file of an upload session is complete: its size and hashes match.
+
+    Subscribers may refuse it by raising; the file is then in ``error``
+    with the exception's message as a notice.
+    """
+
+    folder = Attribute("The folder the session publishes into.")
+    session = Attribute("The upload session.")
+    session_file = Attribute("The file (filename, size, hashes, content_type).")
+    data_path = Attribute("The staged bytes as a local file, or None.")
+
+
+class ISessionPublishedEvent(Interface):
+    """All files of an upload session became items, in one transaction."""
+
+    folder = Attribute("The folder.")
+    session = Attribute("The upload session, now published.")
+    objects = Attribute("The new items, in the order of the files.")
 
 
 def usable_upload_directory(value: str | None) -> bool:
@@ -135,6 +161,42 @@ class ITusUploadSettings(Interface):
             "in-process cleanup (use the tusupload-cleanup script from cron)."
         ),
         default=3600,
+        min=0,
+        required=True,
+    )
+
+    session_expiry = schema.Int(
+        title=_("Lifetime of upload sessions (seconds)"),
+        description=_(
+            "An upload session (files staged to be published together) "
+            "expires this long after its creation, unless extended; the "
+            "cleanup job then removes it and its staged files. Default: 7 days."
+        ),
+        default=604800,
+        min=60,
+        required=True,
+    )
+
+    session_max_lifetime = schema.Int(
+        title=_("Longest lifetime of an extended upload session (seconds)"),
+        description=_(
+            "Extending a session never moves its expiry further than this "
+            "from its creation. Default: 30 days."
+        ),
+        default=2592000,
+        min=60,
+        required=True,
+    )
+
+    publish_async_threshold = schema.Int(
+        title=_("Publish in the background above (files)"),
+        description=_(
+            "A session with more files than this is published by a background "
+            "worker: the publish request answers at once (202) and the "
+            "session reports 'processing' until it is published. 0 publishes "
+            "every session in the background."
+        ),
+        default=100,
         min=0,
         required=True,
     )

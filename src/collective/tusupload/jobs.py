@@ -105,6 +105,8 @@ class CleanupScheduler:
         every round so that changed settings apply without a restart.
     :param clock: the time cleanup judges expiry by (tests inject one).
     :param max_wait: longest sleep between rounds, in seconds.
+    :param sweep_records: removes what expired outside the directories
+        (upload sessions in the ZODB), once per round before the sweeps.
     """
 
     def __init__(
@@ -113,8 +115,10 @@ class CleanupScheduler:
         *,
         clock: Callable[[], float] = time.time,
         max_wait: float = MAX_WAIT,
+        sweep_records: Callable[[], object] | None = None,
     ) -> None:
         self.find_targets = find_targets
+        self.sweep_records = sweep_records
         self.clock = clock
         self.max_wait = max_wait
         self.rounds = 0
@@ -146,6 +150,11 @@ class CleanupScheduler:
     def run_once(self) -> float:
         """Sweep every target that is due; return seconds until the next is."""
         waits = [self.max_wait]
+        if self.sweep_records is not None:
+            try:
+                self.sweep_records()
+            except Exception:
+                logger.exception("tusupload cleanup of upload sessions failed")
         for target in _merge(self.find_targets()):
             try:
                 summary = sweep(
@@ -254,6 +263,9 @@ def start_scheduler(
                 import Zope2
 
                 database = Zope2.DB
+            from collective.tusupload.sessions.expiry import sweep_all_sites
+
+            options.setdefault("sweep_records", lambda: sweep_all_sites(database))
             _scheduler = CleanupScheduler(lambda: site_targets(database), **options)
             _scheduler.start()
             logger.info("tusupload cleanup scheduler started (%s)", reason)

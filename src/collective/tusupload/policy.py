@@ -25,9 +25,11 @@ from collective.tusupload.content import file_field_for_type
 from collective.tusupload.content import file_field_of
 from collective.tusupload.content import object_by_uid
 from collective.tusupload.content import replace_from_upload
+from collective.tusupload.content import upload_data
 from collective.tusupload.content import was_made_from
 from collective.tusupload.core.errors import HookRefused
 from collective.tusupload.core.finish import Finish
+from collective.tusupload.core.finish import KEEP_DATA_UNTIL
 from collective.tusupload.core.hooks import Hooks
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.locks import Locker
@@ -38,18 +40,21 @@ from collective.tusupload.core.wire import prefers_representation
 from collective.tusupload.faults import fault_point
 from collective.tusupload.record import context_key
 from collective.tusupload.record import MODE_CREATE
+from collective.tusupload.record import MODE_REPLACE
+from collective.tusupload.record import MODE_STAGE
 from collective.tusupload.record import UploadRecord
+from collective.tusupload.sessions import staging
 from collective.tusupload.settings import UploadSettings
 from collective.tusupload.transactions import FinishWithTransaction
 from collective.tusupload.transactions import take_turn
 from dataclasses import dataclass
+from dataclasses import replace
 from plone.protect.authenticator import check as check_csrf_token
 from plone.protect.interfaces import IDisableCSRFProtection
 from plone.uuid.interfaces import IUUID
 from zExceptions import Forbidden
 from zope.interface import alsoProvides
 
-import contextlib
 import json
 import uuid
 
@@ -94,6 +99,8 @@ class PloneRequest:
     :ivar mode: :data:`~.record.MODE_CREATE` or :data:`~.record.MODE_REPLACE`.
     :ivar target_url: the target's URL as the client spelled it.
     :ivar settings: the site's upload settings, read once for the request.
+    :ivar stage: ``(session id, file id)`` for the upload of a session's
+        file (:data:`~.record.MODE_STAGE`), else None.
     """
 
     target: object
@@ -101,6 +108,7 @@ class PloneRequest:
     mode: str
     target_url: str
     settings: UploadSettings
+    stage: tuple[str, str] | None = None
 
 
 class PloneHooks(Hooks):
@@ -131,10 +139,15 @@ class PloneHooks(Hooks):
             context_path="/".join(target.getPhysicalPath()),
         )
         try:
-            if plone.mode == MODE_CREATE:
+            if plone.mode in (MODE_CREATE, MODE_STAGE):
                 self._check_may_add(plone)
                 if not info.is_partial:
                     record = self._plan_creation(plone, info.metadata, record)
+                if plone.mode == MODE_STAGE:
+                    session_id, file_id = plone.stage
+                    record = replace(
+                        record, mode=MODE_STAGE, session_id=session_id, file_id=file_id
+                    )
             else:
                 self._check_may_replace(plone)
                 if not info.is_partial:
@@ -210,10 +223,13 @@ class PloneHooks(Hooks):
         finish.
         """
         plone: PloneRequest = request.context
-        if UploadRecord.of(info).mode == MODE_CREATE:
-            self._check_may_add(plone)
-        else:
+        record = UploadRecord.of(info)
+        if record.mode == MODE_REPLACE:
             self._check_may_replace(plone)
+        else:
+            self._check_may_add(plone)
+        if record.mode == MODE_STAGE:
+            staging.check_may_receive(record, info)
 
     def may_access(self, request: TusRequest, info: UploadInfo) -> bool:
         """Only in the folder (or item) the upload was created in."""
@@ -236,6 +252,8 @@ class PloneHooks(Hooks):
         plone: PloneRequest = request.context
         # The upload's own mode: replace uploads continue at <item>/@tus-upload.
         record = UploadRecord.of(info)
+        if record.mode == MODE_STAGE:
+            return self._stage(plone, info, finish, record)
         target = plone.target
         turn = take_turn(self.locker, target)
         outcome = FinishWithTransaction(
@@ -248,7 +266,7 @@ class PloneHooks(Hooks):
         check_csrf(plone.zope_request)
         details = file_details(info.metadata)
         try:
-            with self._data(info) as data:
+            with upload_data(self.store, info.id) as data:
                 if record.mode == MODE_CREATE:
                     self._check_may_add(plone)
                     obj = create_from_upload(
@@ -277,21 +295,31 @@ class PloneHooks(Hooks):
         fault_point("finish-before-commit")
         return outcome.content
 
-    @contextlib.contextmanager
-    def _data(self, info: UploadInfo):
-        """The upload's bytes for :mod:`.content`: its path, else an open stream."""
-        path = self.store.local_path(info.id)
-        if path is not None:
-            yield {"data_path": path}
-            return
-        with self.store.open_data(info.id) as stream:
-            yield {"data": stream}
+    def _stage(
+        self, plone: PloneRequest, info: UploadInfo, finish: Finish, record
+    ) -> dict:
+        """A session's file has all its bytes: stage it, in the transaction.
+
+        Nothing is created; the data stays in the store until the session
+        is published, canceled or expires. Finishes of one session's files
+        touch only their own file records, so they need no turn.
+        """
+        outcome = FinishWithTransaction(finish, keep_data=True)
+        finish.defer()
+        check_csrf(plone.zope_request)
+        self._check_may_add(plone)
+        outcome.content = staging.stage(record, info, folder_url=plone.target_url)
+        outcome.keep_until = outcome.content[KEEP_DATA_UNTIL]
+        fault_point("stage-before-commit")
+        return outcome.content
 
     def find_finished(self, request: TusRequest, info: UploadInfo) -> dict | None:
         """The content a ``FINISHING`` upload became, if its transaction committed."""
         plone: PloneRequest = request.context
         record = UploadRecord.of(info)
         target = plone.target
+        if record.mode == MODE_STAGE:
+            return staging.find_staged(record, info, folder_url=plone.target_url)
         if record.mode != MODE_CREATE:
             if not was_made_from(target, info.id):
                 return None

@@ -19,6 +19,9 @@ from plone.uuid.interfaces import IUUID
 MODE_CREATE = "create"
 #: The upload becomes the new file of the item it was made for.
 MODE_REPLACE = "replace"
+#: The upload is a file of an upload session: its finish stages it, and
+#: the session's publish makes it an item (see :mod:`.sessions`).
+MODE_STAGE = "stage"
 
 
 def context_key(context) -> str:
@@ -39,6 +42,8 @@ class UploadRecord:
     :ivar portal_type: the type the new item will be (create mode).
     :ivar field: the file field to fill; None for the primary one.
     :ivar content_uid: the UID the new item will have (create mode).
+    :ivar session_id: the upload session (stage mode).
+    :ivar file_id: the session's file the upload brings (stage mode).
     """
 
     mode: str
@@ -47,6 +52,8 @@ class UploadRecord:
     portal_type: str | None = None
     field: str | None = None
     content_uid: str | None = None
+    session_id: str | None = None
+    file_id: str | None = None
 
     @classmethod
     def of(cls, info: UploadInfo) -> UploadRecord:
@@ -59,6 +66,8 @@ class UploadRecord:
             portal_type=extra.get("portal_type"),
             field=extra.get("fieldname"),
             content_uid=extra.get("content_uid"),
+            session_id=extra.get("session_id"),
+            file_id=extra.get("file_id"),
         )
 
     def keep_in(self, info: UploadInfo) -> None:
@@ -73,3 +82,5 @@ class UploadRecord:
                 "content_uid": self.content_uid,
             }
         )
+        if self.session_id:
+            info.extra.update({"session_id": self.session_id, "file_id": self.file_id})

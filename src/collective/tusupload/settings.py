@@ -34,6 +34,9 @@ class UploadSettings:
     fsync: bool = DEFAULT_FSYNC
     max_pending_size: int | None = None
     max_pending_uploads: int | None = None
+    session_expiry: int = 604800
+    session_max_lifetime: int = 2592000
+    publish_async_threshold: int = 100
 
     def allows_mime_type(self, mime_type: str | None) -> bool:
         """Whether ``mime_type`` matches the allowed list (empty allows all).
@@ -118,4 +121,7 @@ def get_settings() -> UploadSettings:
         fsync=fsync_from_environment(),
         max_pending_size=max_pending_mib * MIB if max_pending_mib else None,
         max_pending_uploads=_record(registry, "max_pending_uploads") or None,
+        session_expiry=_record(registry, "session_expiry"),
+        session_max_lifetime=_record(registry, "session_max_lifetime"),
+        publish_async_threshold=_record(registry, "publish_async_threshold"),
     )

@@ -84,6 +84,8 @@ class FinishWithTransaction:
     :param discard_on_failure: remove the upload when the finish fails
         (a POST finished it: Zope's retry of that POST makes a new one).
     :param turn: the folder's turn (see :func:`take_turn`), ended with it.
+    :param keep_data: the data stays in the store after the commit (a
+        staged file of an upload session), until ``keep_until``.
     """
 
     def __init__(
@@ -92,10 +94,14 @@ class FinishWithTransaction:
         *,
         turn: Lease | None = None,
         discard_on_failure: bool = False,
+        keep_data: bool = False,
+        keep_until: float | None = None,
     ) -> None:
         self.finish = finish
         self.turn = turn
         self.discard_on_failure = discard_on_failure
+        self.keep_data = keep_data
+        self.keep_until = keep_until
         self.content: dict | None = None
         txn = transaction.get()
         txn.addAfterCommitHook(self.after_commit)
@@ -105,7 +111,9 @@ class FinishWithTransaction:
         try:
             if success and self.content is not None:
                 fault_point("finish-after-commit")
-                self.finish.commit(self.content)
+                self.finish.commit(
+                    self.content, keep_data=self.keep_data, keep_until=self.keep_until
+                )
             else:
                 self._failed()
         finally:

@@ -1,6 +1,7 @@
 """``@@tusupload-cleanup``: the last cleanup of this site's uploads, and a button."""
 
 from collective.tusupload import jobs
+from collective.tusupload.sessions.expiry import sweep_sessions
 from collective.tusupload.settings import get_settings
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
@@ -24,6 +25,7 @@ class CleanupView(BrowserView):
 
     def run(self) -> str:
         """Sweep now; return what to tell the Manager."""
+        sweep_sessions(self.context, get_settings())
         try:
             summary = jobs.run_now(self.directory())
         except FileNotFoundError:

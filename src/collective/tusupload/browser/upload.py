@@ -2,6 +2,7 @@
 
 from collective.tusupload import _
 from collective.tusupload.interfaces import ENDPOINT
+from collective.tusupload.interfaces import SESSIONS_ENDPOINT
 from collective.tusupload.settings import get_settings
 from plone import api
 from plone.protect.authenticator import createToken
@@ -87,6 +88,35 @@ MESSAGES = {
     "openItem": _("Open ${title}", mapping=_placeholders("title")),
     "title": _("Title"),
     "description": _("Description"),
+    # "Publish together" (upload sessions, frontend/src/together.js).
+    "sessionName": _("Upload of ${when}", mapping=_placeholders("when")),
+    "continueSession": _(
+        "Continue “${name}” (${count} files)", mapping=_placeholders("name", "count")
+    ),
+    "sessionContinued": _(
+        "Continuing “${name}”. Add files, then publish them together.",
+        mapping=_placeholders("name"),
+    ),
+    "sessionGone": _("That batch is no longer open."),
+    "status_open": _("open: files may be added"),
+    "status_processing": _("being published"),
+    "status_published": _("published"),
+    "status_error": _("publishing failed; fix the files and publish again"),
+    "status_canceled": _("canceled"),
+    "publishCount": _("Publish ${count} files", mapping=_placeholders("count")),
+    "waitingFiles": _(
+        "Waiting for ${count} files to arrive.", mapping=_placeholders("count")
+    ),
+    "linkCopied": _("Preview link copied."),
+    "checkingFile": _("Checking ${file}…", mapping=FILE),
+    "fileRefused": _(
+        "${file} was refused: ${reason}", mapping=_placeholders("file", "reason")
+    ),
+    "publishing": _("Publishing the files…"),
+    "publishedCount": _(
+        "Published: ${count} files are now in the folder.",
+        mapping=_placeholders("count"),
+    ),
     "note": _(
         "An interrupted upload continues where it stopped, also after a "
         "reload; a large file may have to be added again."
@@ -121,6 +151,9 @@ class UploadFilesView(BrowserView):
         settings = get_settings()
         return {
             "data-endpoint": f"{self.context.absolute_url()}/{ENDPOINT}",
+            "data-sessions-endpoint": (
+                f"{self.context.absolute_url()}/{SESSIONS_ENDPOINT}"
+            ),
             "data-chunk-size": str(settings.chunk_size),
             "data-max-size": str(settings.max_size) if settings.max_size else "",
             "data-allowed-types": json.dumps(

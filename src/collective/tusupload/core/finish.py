@@ -60,6 +60,11 @@ import logging
 
 logger = logging.getLogger("collective.tusupload")
 
+#: A key of what a host made of an upload: the host still reads the data
+#: later (e.g. a staged file, published later), so it stays until then (a
+#: time in seconds since the epoch). :meth:`Finisher.recover` obeys it.
+KEEP_DATA_UNTIL = "keep_data_until"
+
 
 class Event(enum.Enum):
     """What moves an upload from one state to another."""
@@ -190,7 +195,11 @@ class Finish:
         self.lease.keep()
 
     def commit(
-        self, content: dict[str, Any] | None = None, *, keep_data: bool = False
+        self,
+        content: dict[str, Any] | None = None,
+        *,
+        keep_data: bool = False,
+        keep_until: float | None = None,
     ) -> UploadInfo:
         """Record that the host has taken the upload, then release the lock.
 
@@ -199,11 +208,14 @@ class Finish:
         :param keep_data: leave the data in the store (for hosts that read
             it later); otherwise it is removed, with the partial uploads of
             a final upload.
+        :param keep_until: when the finished upload (and kept data) expires,
+            if not one expiry period from now (a staged file lives as long
+            as its session).
         :returns: the finished upload's record.
         """
         try:
             self.info = self.finisher.record_taken(
-                self.info, content, keep_data=keep_data
+                self.info, content, keep_data=keep_data, keep_until=keep_until
             )
             return self.info
         finally:
@@ -289,11 +301,18 @@ class Finisher:
         return as_finished(info, content)
 
     def record_taken(
-        self, info: UploadInfo, content: dict[str, Any] | None, *, keep_data: bool
+        self,
+        info: UploadInfo,
+        content: dict[str, Any] | None,
+        *,
+        keep_data: bool,
+        keep_until: float | None = None,
     ) -> UploadInfo:
         """FINISHING to FINISHED: store the record, drop the data unless kept."""
         info = as_finished(info, content)
-        if self.expiry is not None:
+        if keep_until is not None:
+            info.expires = keep_until
+        elif self.expiry is not None:
             # The record answers lost replies for one more expiry period.
             info.expires = self.clock() + self.expiry
         self.store.update_info(info)
@@ -318,7 +337,10 @@ class Finisher:
             return info
         if lease is None:
             return as_finished(info, content)
-        return self.record_taken(info, content, keep_data=False)
+        keep_until = content.get(KEEP_DATA_UNTIL)
+        return self.record_taken(
+            info, content, keep_data=keep_until is not None, keep_until=keep_until
+        )
 
     # -- concatenation --------------------------------------------------------
 

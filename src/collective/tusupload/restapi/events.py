@@ -11,6 +11,11 @@ of interop 3 to 5, a creation request), and Zope would parse it as a form.
 Such a request under the endpoints is given ``application/octet-stream``
 before Zope reads its body.
 
+Upload sessions: the ``http-post-bytes`` URL of a session's file
+(``.../@upload-sessions/<session>/files/<file>/bytes``) is routed the same
+way, and its body is the file, whatever form type the client named by
+default (curl's ``--data-binary`` says ``x-www-form-urlencoded``).
+
 HEAD: Zope and waitress send whatever body a response holds, HEAD or not. An
 error view (plone.rest's JSON errors, a traversal 404, a 401) writes one, and
 a client on a kept-alive connection then reads it as the next reply's status
@@ -21,6 +26,7 @@ is written, before the response goes out.
 from collective.tusupload import logger
 from collective.tusupload.interfaces import ENDPOINT
 from collective.tusupload.interfaces import REPLACE_ENDPOINT
+from collective.tusupload.interfaces import SESSIONS_ENDPOINT
 from plone.rest.events import mark_as_api_request
 from plone.rest.interfaces import IAPIRequest
 
@@ -111,13 +117,39 @@ def count_retry(event) -> None:
     )
 
 
+def is_session_bytes_path(path: str) -> bool:
+    """Whether ``path`` is an ``http-post-bytes`` URL of an upload session,
+    ``<folder>/@upload-sessions/<session>/files/<file>/bytes``.
+
+    Its clients send the file, not JSON, and may accept anything.
+    """
+    segments = [segment for segment in path.split("/") if segment]
+    return (
+        len(segments) >= 5
+        and segments[-5] == SESSIONS_ENDPOINT
+        and segments[-3] == "files"
+        and segments[-1] == "bytes"
+    )
+
+
+#: Body types a client sends without meaning them (curl's default for
+#: ``--data-binary``): a session file's bytes are never a form.
+NOT_MEANT = ("", "application/x-www-form-urlencoded")
+
+
 def mark_tus_request_as_api_request(event) -> None:
     """IPubStart subscriber: route tus requests to the REST services."""
     request = event.request
-    if not is_tus_path(request.get("PATH_INFO", "")):
+    path = request.get("PATH_INFO", "")
+    session_bytes = is_session_bytes_path(path)
+    if not (is_tus_path(path) or session_bytes):
         return
     environ = getattr(request, "environ", None)
     if environ is not None and not environ.get("CONTENT_TYPE"):
         environ["CONTENT_TYPE"] = "application/octet-stream"
+    elif environ is not None and session_bytes:
+        content_type = environ["CONTENT_TYPE"].split(";")[0].strip().lower()
+        if content_type in NOT_MEANT:
+            environ["CONTENT_TYPE"] = "application/octet-stream"
     if not IAPIRequest.providedBy(request):
         mark_as_api_request(request, "application/json")

@@ -1,7 +1,9 @@
 """POST ``/<site>/@tusupload-cleanup``: sweep the upload directory now."""
 
 from collective.tusupload import jobs
+from collective.tusupload.sessions.expiry import sweep_sessions
 from collective.tusupload.settings import get_settings
+from plone import api
 from plone.restapi.services import Service
 from zope.interface import alsoProvides
 
@@ -12,9 +14,11 @@ class CleanupPost(Service):
     """Runs a sweep and returns its summary as JSON."""
 
     def reply(self):
-        # Only the temporary directory changes, never the ZODB.
+        # The temporary directory, and the site's expired upload sessions.
         alsoProvides(self.request, plone.protect.interfaces.IDisableCSRFProtection)
-        return cleanup_reply(get_settings().directory)
+        settings = get_settings()
+        sessions = sweep_sessions(api.portal.get(), settings)
+        return {**cleanup_reply(settings.directory), "expired_sessions": sessions}
 
 
 def cleanup_reply(directory: str) -> dict:
