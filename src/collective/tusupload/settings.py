@@ -2,6 +2,7 @@
 
 from collective.tusupload.core.filestore.store import DEFAULT_FSYNC
 from collective.tusupload.environment import FSYNC_VARIABLE
+from collective.tusupload.environment import STORE_VARIABLE
 from collective.tusupload.environment import TMP_DIR_VARIABLE
 from collective.tusupload.interfaces import ITusUploadSettings
 from collective.tusupload.interfaces import REGISTRY_PREFIX
@@ -16,13 +17,20 @@ import tempfile
 
 MIB = 1024 * 1024
 
+#: The store kinds ``$TUSUPLOAD_STORE`` names.
+FILE_STORE = "file"
+ZODB_STORE = "zodb"
+#: Where the cleanup of the ZODB store keeps its turn (instead of a directory).
+ZODB_CLEANUP_PLACE = "zodb"
+
 
 @dataclass(frozen=True)
 class UploadSettings:
     """Settings in the units the code needs (bytes, seconds, a path).
 
     ``max_pending_size`` and ``max_pending_uploads`` limit one user's
-    unfinished uploads (bytes, number); None means no limit.
+    unfinished uploads (bytes, number); None means no limit. ``store`` is
+    :data:`FILE_STORE` (``directory``) or :data:`ZODB_STORE` (the database).
     """
 
     max_size: int | None
@@ -34,6 +42,12 @@ class UploadSettings:
     fsync: bool = DEFAULT_FSYNC
     max_pending_size: int | None = None
     max_pending_uploads: int | None = None
+    store: str = FILE_STORE
+
+    @property
+    def cleanup_place(self) -> str:
+        """What the cleanup sweeps: the upload directory, or the database."""
+        return ZODB_CLEANUP_PLACE if self.store == ZODB_STORE else self.directory
 
     def allows_mime_type(self, mime_type: str | None) -> bool:
         """Whether ``mime_type`` matches the allowed list (empty allows all).
@@ -103,6 +117,18 @@ def fsync_from_environment() -> bool:
     return DEFAULT_FSYNC
 
 
+def store_from_environment() -> str:
+    """The store kind ``$TUSUPLOAD_STORE`` names (default: the file store).
+
+    A machine setting, not a registry record: every instance must agree on
+    it before it serves a request, the front server's own threads and the
+    cleanup need it without a site, and a value that changes in the
+    database would strand the uploads begun in the other store. A value
+    that names no store is returned as it is: the backend refuses it (503).
+    """
+    return os.environ.get(STORE_VARIABLE, "").strip().lower() or FILE_STORE
+
+
 def get_settings() -> UploadSettings:
     """Read the current settings from the site's registry."""
     registry = queryUtility(IRegistry)
@@ -118,4 +144,5 @@ def get_settings() -> UploadSettings:
         fsync=fsync_from_environment(),
         max_pending_size=max_pending_mib * MIB if max_pending_mib else None,
         max_pending_uploads=_record(registry, "max_pending_uploads") or None,
+        store=store_from_environment(),
     )

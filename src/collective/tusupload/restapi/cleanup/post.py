@@ -14,7 +14,7 @@ class CleanupPost(Service):
     def reply(self):
         # Only the temporary directory changes, never the ZODB.
         alsoProvides(self.request, plone.protect.interfaces.IDisableCSRFProtection)
-        return cleanup_reply(get_settings().directory)
+        return cleanup_reply(get_settings().cleanup_place)
 
 
 def cleanup_reply(directory: str) -> dict:
