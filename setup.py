@@ -71,8 +71,10 @@ setup(
             "requests",
             "tuspy",
             "playwright",
-            # tests/zodbstore and tests/cluster (make cluster)
+            # tests/zodbstore and tests/cluster (make cluster, DB=postgres)
             "ZEO",
+            "RelStorage",
+            "psycopg2-binary",
         ],
         # Several instances sharing one database (make cluster, docs/deployment.rst)
         "cluster": ["ZEO"],

@@ -104,11 +104,16 @@ else
     fi
     PG_DATA="$CLUSTER_DIR/postgres/data"
     mkdir -p "$CLUSTER_DIR/postgres"
-    # PostgreSQL refuses to run as root: as root, it runs as the postgres user.
+    # PostgreSQL refuses to run as root: as root, it runs as the postgres user
+    # (setpriv execs it, so that its pid is the one signalled on stop).
     as_db_user=()
     if [ "$(id -u)" = 0 ]; then
+        if ! setpriv --reuid=postgres --regid=postgres --init-groups -- test -x "$CLUSTER_DIR"; then
+            echo "The postgres user can't enter $CLUSTER_DIR (run as root, PostgreSQL runs as postgres); choose another CLUSTER_DIR" >&2
+            exit 2
+        fi
         chown postgres: "$CLUSTER_DIR/postgres"
-        as_db_user=(runuser -u postgres --)
+        as_db_user=(setpriv --reuid=postgres --regid=postgres --init-groups --)
     fi
     if [ ! -f "$PG_DATA/PG_VERSION" ]; then
         "${as_db_user[@]}" "$PG_BIN/initdb" --pgdata="$PG_DATA" --auth=trust \

@@ -7,6 +7,7 @@ stopped with SIGTERM at the end (which must stop everything, exit 0).
 
 from pathlib import Path
 
+import glob
 import os
 import pytest
 import random
@@ -15,16 +16,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = ("admin", "admin")
-
-needs_haproxy = pytest.mark.skipif(
-    not os.path.exists("/usr/sbin/haproxy"),
-    reason="HAProxy is needed (apt-get install haproxy)",
-)
 
 
 def free_ports(count: int) -> int:
@@ -107,8 +104,11 @@ class Cluster:
             raise
 
 
-def start_cluster(tmp_path_factory, database: str):
-    directory = tmp_path_factory.mktemp(f"cluster-{database}")
+def start_cluster(database: str):
+    # Not in pytest's temporary directory, which only root may enter: run
+    # as root, the script starts PostgreSQL as the postgres user.
+    directory = Path(tempfile.mkdtemp(prefix=f"tusupload-cluster-{database}-"))
+    directory.chmod(0o755)
     cluster = Cluster(directory, database).start()
     yield cluster
     assert cluster.stop() == 0, cluster.log.read_text()[-5000:]
@@ -119,9 +119,25 @@ def start_cluster(tmp_path_factory, database: str):
     shutil.rmtree(directory, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def cluster(tmp_path_factory):
+def needs(path: str, what: str) -> None:
+    if not os.path.exists(path):
+        pytest.skip(f"{what} is needed (apt-get install {what.lower()})")
+
+
+# Module-scoped: one cluster at a time (four Zope processes would not fit
+# beside the other tests on a small machine).
+@pytest.fixture(scope="module")
+def cluster():
     """The ZEO cluster (HAProxy, instances A and B, ZEO)."""
-    if not os.path.exists("/usr/sbin/haproxy"):
-        pytest.skip("HAProxy is needed (apt-get install haproxy)")
-    yield from start_cluster(tmp_path_factory, "zeo")
+    needs("/usr/sbin/haproxy", "HAProxy")
+    yield from start_cluster("zeo")
+
+
+@pytest.fixture(scope="module")
+def postgres_cluster():
+    """The RelStorage cluster (HAProxy, instances A and B, PostgreSQL)."""
+    needs("/usr/sbin/haproxy", "HAProxy")
+    if not glob.glob("/usr/lib/postgresql/*/bin/postgres"):
+        pytest.skip("PostgreSQL is needed (apt-get install postgresql)")
+    pytest.importorskip("relstorage")
+    yield from start_cluster("postgres")
