@@ -88,6 +88,19 @@ def test_eight_parallel_tuspy_uploads_through_the_balancer(cluster, client, tmp_
     for source in sources:
         downloaded = client.download(f"{cluster.url()}/{source.name}")
         assert sha256(downloaded) == sha256(source.read_bytes()), source.name
+    # Finished on both instances into one folder: none lost, none twice.
+    found = client.session.get(
+        f"{cluster.url()}/@search",
+        params={"portal_type": "File", "path.depth": 1, "b_size": 1000},
+        headers={"Accept": "application/json"},
+        timeout=30,
+    ).json()["items"]
+    names = sorted(
+        item["@id"].rsplit("/", 1)[1]
+        for item in found
+        if item["@id"].rsplit("/", 1)[1].startswith("parallel-")
+    )
+    assert names == sorted(source.name for source in sources)
 
 
 @needs_node
