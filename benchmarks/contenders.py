@@ -92,7 +92,7 @@ class Contender:
     def __init__(self, workdir: Path, checkout: Checkout = THIS) -> None:
         self.workdir = workdir
         self.checkout = checkout
-        self.server: Server | None = None
+        self.running: Server | None = None
         self.port = 0
         self.notes: list[str] = []
 
@@ -110,7 +110,7 @@ class Contender:
 
     @property
     def pid(self) -> int:
-        return self.server.pid
+        return self.running.pid
 
     @property
     def url(self) -> str:
@@ -130,9 +130,9 @@ class Contender:
         return 0
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
+        if self.running is not None:
+            self.running.stop()
+            self.running = None
 
 
 class PasteContender(Contender):
@@ -146,7 +146,7 @@ class PasteContender(Contender):
         ini_path = self.workdir / f"{base}.ini"
         ini = self.ini + "\n[server:main]\n" + SERVER_MAIN[self.server]
         ini_path.write_text(ini.format(workdir=self.workdir, threads=THREADS, key=base))
-        self.server = Server(
+        self.running = Server(
             base,
             [
                 self.checkout.python,
@@ -162,7 +162,7 @@ class PasteContender(Contender):
             cwd=self.checkout.root,
             log_dir=self.workdir,
         )
-        wait_ready(self.port, "/", self.server.process, timeout=60)
+        wait_ready(self.port, "/", self.running.process, timeout=60)
 
     @property
     def url(self) -> str:
@@ -251,7 +251,7 @@ class NodeContender(Contender):
     def start(self) -> None:
         self.port = free_port()
         self.directory.mkdir(exist_ok=True)
-        self.server = Server(
+        self.running = Server(
             "node",
             [
                 "node",
@@ -265,7 +265,7 @@ class NodeContender(Contender):
             ],
             log_dir=self.workdir,
         )
-        wait_ready(self.port, "/", self.server.process, timeout=60)
+        wait_ready(self.port, "/", self.running.process, timeout=60)
 
     @property
     def url(self) -> str:

@@ -2,7 +2,7 @@
 
 from collective.tusupload import cli
 from collective.tusupload.core import FileStore
-from collective.tusupload.core.ids import new_upload_id
+from collective.tusupload.core.info import new_upload_id
 from collective.tusupload.core.info import UploadInfo
 
 import fcntl

@@ -1,7 +1,7 @@
 """@@tusupload-cleanup and the @tusupload-cleanup REST call: Managers only."""
 
 from collective.tusupload.core import FileStore
-from collective.tusupload.core.ids import new_upload_id
+from collective.tusupload.core.info import new_upload_id
 from collective.tusupload.core.info import UploadInfo
 from plone import api
 from plone.app.testing import SITE_OWNER_NAME

@@ -4,7 +4,7 @@ from collective.tusupload import preflight
 from collective.tusupload.core import FileStore
 from collective.tusupload.core import UploadInfo
 from collective.tusupload.core.errors import HookRefused
-from collective.tusupload.core.ids import new_upload_id
+from collective.tusupload.core.info import new_upload_id
 from collective.tusupload.core.info import State
 from collective.tusupload.settings import UploadSettings
 from helpers.small_disk import small_disk

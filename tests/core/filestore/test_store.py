@@ -3,7 +3,7 @@
 from collective.tusupload.core import errors
 from collective.tusupload.core import FileStore
 from collective.tusupload.core import UploadInfo
-from collective.tusupload.core.ids import new_upload_id
+from collective.tusupload.core.info import new_upload_id
 
 import multiprocessing
 import os

@@ -5,7 +5,7 @@ from collective.tusupload.core import FileStore
 from collective.tusupload.core import Handler
 from collective.tusupload.core import regions
 from collective.tusupload.core import UploadInfo
-from collective.tusupload.core.ids import new_upload_id
+from collective.tusupload.core.info import new_upload_id
 from helpers.small_disk import files_in
 from helpers.small_disk import MIB
 from helpers.small_disk import small_disk

@@ -8,7 +8,7 @@ failing.
 
 from collective.tusupload import _
 from collective.tusupload.core.errors import ServiceUnavailable
-from collective.tusupload.core.ids import is_valid_upload_id
+from collective.tusupload.core.info import is_valid_upload_id
 from collective.tusupload.pending import delete_pending
 from collective.tusupload.pending import list_pending
 from plone.base.utils import safe_text

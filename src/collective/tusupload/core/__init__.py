@@ -3,7 +3,7 @@
 Never import Zope, Plone or WebOb from here: hosts live in
 :mod:`collective.tusupload.adapters`. The floors, from the bottom:
 
-- :mod:`.errors`, :mod:`.sizes`, :mod:`.ids`, :mod:`.info` (an upload and its
+- :mod:`.errors`, :mod:`.sizes`, :mod:`.info` (an upload: its id, its info and its
   state), :mod:`.request` (the request model and its header map),
   :mod:`.metadata`;
 - :mod:`.store` and :mod:`.locks` (interfaces), :mod:`.regions`,

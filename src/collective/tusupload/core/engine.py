@@ -30,8 +30,8 @@ from collective.tusupload.core.finish import Append
 from collective.tusupload.core.finish import decide_append
 from collective.tusupload.core.finish import Finisher
 from collective.tusupload.core.hooks import Hooks
-from collective.tusupload.core.ids import check_upload_id
-from collective.tusupload.core.ids import new_upload_id
+from collective.tusupload.core.info import check_upload_id
+from collective.tusupload.core.info import new_upload_id
 from collective.tusupload.core.info import total_length
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.limits import Limits

@@ -1,13 +1,43 @@
-"""What is known about one upload: :class:`UploadInfo`, the same for every store."""
+"""One upload: its id and what is known about it (:class:`UploadInfo`).
+
+Upload ids are capabilities of 128 random bits, checked before they touch a
+path; the info is the same for every store.
+"""
 
 from __future__ import annotations
 
+from collective.tusupload.core import errors
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
 import enum
+import re
+import secrets
+
+
+UPLOAD_ID_PATTERN = re.compile(r"^[0-9a-f]{32,64}\Z")
+
+
+def new_upload_id() -> str:
+    """Return a fresh upload id of 128 random bits as 32 hex digits."""
+    return secrets.token_hex(16)
+
+
+def is_valid_upload_id(upload_id: object) -> bool:
+    """Tell whether ``upload_id`` has the strict shape of an upload id."""
+    return isinstance(upload_id, str) and UPLOAD_ID_PATTERN.match(upload_id) is not None
+
+
+def check_upload_id(upload_id: object) -> str:
+    """Return ``upload_id`` if well-formed.
+
+    :raises errors.NotFound: for anything else (never build a path from it).
+    """
+    if not is_valid_upload_id(upload_id):
+        raise errors.NotFound()
+    return upload_id  # type: ignore[return-value]
 
 
 class State(enum.StrEnum):

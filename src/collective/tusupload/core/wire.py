@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collective.tusupload.core import errors
 from collective.tusupload.core.hooks import Hooks
-from collective.tusupload.core.ids import is_valid_upload_id
+from collective.tusupload.core.info import is_valid_upload_id
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.request import TusResponse

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collective.tusupload.core import errors
-from collective.tusupload.core.ids import check_upload_id
-from collective.tusupload.core.ids import is_valid_upload_id
+from collective.tusupload.core.info import check_upload_id
+from collective.tusupload.core.info import is_valid_upload_id
 from collective.tusupload.core.locks import Lease
 from collective.tusupload.core.locks import Locker
 from collective.tusupload.core.locks import LockLeftovers

@@ -30,29 +30,24 @@ from collective.tusupload.core.disk import format_size
 from collective.tusupload.core.disk import free_space
 from collective.tusupload.core.disk import no_space_as_507
 from collective.tusupload.core.filestore import infofile
-from collective.tusupload.core.filestore.locker import LOCK_SUFFIX
-from collective.tusupload.core.ids import check_upload_id
-from collective.tusupload.core.ids import is_valid_upload_id
+from collective.tusupload.core.filestore import layout
+from collective.tusupload.core.filestore.leftovers import FileLeftovers
+from collective.tusupload.core.info import check_upload_id
+from collective.tusupload.core.info import is_valid_upload_id
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.regions import copy_region
 from collective.tusupload.core.store import Concatenation
 from collective.tusupload.core.store import DeferredLength
-from collective.tusupload.core.store import Leftovers
 from collective.tusupload.core.store import Store
 from collective.tusupload.core.store import Termination
 from typing import BinaryIO
 
-import contextlib
 import errno
 import json
 import os
 import secrets
 import time
 
-
-DATA_SUFFIX = ".data"
-INFO_SUFFIX = ".info"
-TEMP_MARKER = ".tmp-"
 
 #: Whether a file store flushes data and info to the disk before an offset
 #: advances. Off: a killed process loses nothing either way (the page cache
@@ -66,7 +61,7 @@ DEFAULT_FSYNC = False
 INFO_READ_ATTEMPTS = 3
 
 
-class FileStore(Store, Termination, Concatenation, DeferredLength, Leftovers):
+class FileStore(Store, Termination, Concatenation, DeferredLength, FileLeftovers):
     """A :class:`Store` with one data file and one info file per upload.
 
     It allows every protocol extension (termination, concatenation with a
@@ -92,11 +87,11 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, Leftovers):
 
     def data_path(self, upload_id: str) -> str:
         """Return the path of the data file."""
-        return self._path(upload_id, DATA_SUFFIX)
+        return self._path(upload_id, layout.DATA_SUFFIX)
 
     def info_path(self, upload_id: str) -> str:
         """Return the path of the info file."""
-        return self._path(upload_id, INFO_SUFFIX)
+        return self._path(upload_id, layout.INFO_SUFFIX)
 
     def local_path(self, upload_id: str) -> str:
         """The data file is local: its path (see :meth:`data_path`)."""
@@ -119,7 +114,7 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, Leftovers):
         try:
             self.update_info(info)
         except BaseException:
-            _unlink_quietly(data_path)
+            layout.unlink_quietly(data_path)
             raise
         return info
 
@@ -198,7 +193,7 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, Leftovers):
 
     def _replace_info(self, path: str, content: bytes) -> None:
         """Write a whole info file to a temp file and rename it into place."""
-        temp_path = f"{path}{TEMP_MARKER}{secrets.token_hex(4)}"
+        temp_path = f"{path}{layout.TEMP_MARKER}{secrets.token_hex(4)}"
         try:
             with open(temp_path, "wb") as temp_file:
                 temp_file.write(content)
@@ -207,7 +202,7 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, Leftovers):
                     os.fsync(temp_file.fileno())
             os.replace(temp_path, path)
         except BaseException:
-            _unlink_quietly(temp_path)
+            layout.unlink_quietly(temp_path)
             raise
         if self.fsync:
             self._sync_directory()
@@ -217,7 +212,7 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, Leftovers):
         ids = []
         for name in os.listdir(self.directory):
             upload_id, suffix = os.path.splitext(name)
-            if suffix == INFO_SUFFIX and is_valid_upload_id(upload_id):
+            if suffix == layout.INFO_SUFFIX and is_valid_upload_id(upload_id):
                 ids.append(upload_id)
         return sorted(ids)
 
@@ -310,85 +305,15 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, Leftovers):
 
     def remove(self, upload_id: str) -> int:
         """Remove info first (the upload stops existing), then the data."""
-        freed = self._file_size(self.data_path(upload_id)) + self._file_size(
-            self.info_path(upload_id)
-        )
-        _unlink_quietly(self.info_path(upload_id))
-        _unlink_quietly(self.data_path(upload_id))
+        freed = self._unlink(self.info_path(upload_id))
+        freed += self._unlink(self.data_path(upload_id))
         if self.fsync:
             self._sync_directory()
         return freed
 
     def remove_data(self, upload_id: str) -> int:
         """Unlink the data file; the info stays."""
-        path = self.data_path(upload_id)
-        freed = self._file_size(path)
-        _unlink_quietly(path)
-        return freed
-
-    # -- leftovers (cleanup) ------------------------------------------------
-
-    def list_orphans(self, *, older_than: float) -> list[str]:
-        """Return ids of leftover files but no info, unchanged since ``older_than``.
-
-        Lock files are the locker's and do not count.
-        """
-        with_info = set(self.list_ids())
-        orphans = set()
-        for name in os.listdir(self.directory):
-            upload_id = _id_from_name(name)
-            if upload_id is None or upload_id in with_info:
-                continue
-            if name.endswith(LOCK_SUFFIX):
-                continue
-            if self._mtime(os.path.join(self.directory, name)) < older_than:
-                orphans.add(upload_id)
-        return sorted(orphans)
-
-    def remove_orphan(self, upload_id: str) -> int:
-        """Remove data and temp files of an id without info (not its lock file)."""
-        freed = 0
-        prefix = check_upload_id(upload_id)
-        for name in os.listdir(self.directory):
-            if (
-                name.startswith(prefix + INFO_SUFFIX + TEMP_MARKER)
-                or name.startswith(prefix + DATA_SUFFIX + TEMP_MARKER)
-                or name == prefix + DATA_SUFFIX
-            ):
-                path = os.path.join(self.directory, name)
-                freed += self._file_size(path)
-                _unlink_quietly(path)
-        return freed
-
-    def has_data(self, upload_id: str) -> bool:
-        """Tell whether the data file exists."""
-        return os.path.exists(self.data_path(upload_id))
-
-    def usage(self, upload_id: str) -> int:
-        """Return the bytes taken by all files of ``upload_id``."""
-        prefix = check_upload_id(upload_id) + "."
-        return sum(
-            self._file_size(os.path.join(self.directory, name))
-            for name in os.listdir(self.directory)
-            if name.startswith(prefix)
-        )
-
-    def has_leftovers(self, upload_id: str) -> bool:
-        """Whether files of ``upload_id`` other than its lock file remain."""
-        prefix = check_upload_id(upload_id) + "."
-        return any(
-            name.startswith(prefix) and name != upload_id + LOCK_SUFFIX
-            for name in os.listdir(self.directory)
-        )
-
-    def last_activity(self, upload_id: str) -> float | None:
-        """The newest mtime of the upload's info and data files."""
-        times = [
-            os.stat(path).st_mtime
-            for path in (self.info_path(upload_id), self.data_path(upload_id))
-            if os.path.exists(path)
-        ]
-        return max(times) if times else None
+        return self._unlink(self.data_path(upload_id))
 
     # -- helpers ------------------------------------------------------------
 
@@ -399,18 +324,14 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, Leftovers):
             return None
 
     @staticmethod
-    def _file_size(path: str) -> int:
+    def _unlink(path: str) -> int:
+        """Remove ``path`` if it is there; return the bytes it held."""
         try:
-            return os.stat(path).st_size
+            size = os.stat(path).st_size
+            os.unlink(path)
         except FileNotFoundError:
             return 0
-
-    @staticmethod
-    def _mtime(path: str) -> float:
-        try:
-            return os.stat(path).st_mtime
-        except FileNotFoundError:
-            return float("inf")
+        return size
 
     def _open_for_writing(self, upload_id: str) -> BinaryIO:
         """Open the data file to change it, never writing through a hard link.
@@ -427,7 +348,7 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, Leftovers):
         return open(path, "r+b")  # noqa: SIM115 - the caller closes it
 
     def _unlink_copy(self, path: str) -> None:
-        temp_path = f"{path}{TEMP_MARKER}{secrets.token_hex(4)}"
+        temp_path = f"{path}{layout.TEMP_MARKER}{secrets.token_hex(4)}"
         try:
             with open(path, "rb") as source, open(temp_path, "wb") as target:
                 size = os.fstat(source.fileno()).st_size
@@ -435,7 +356,7 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, Leftovers):
                 self._flush(target.fileno())
             os.replace(temp_path, path)
         except BaseException:
-            _unlink_quietly(temp_path)
+            layout.unlink_quietly(temp_path)
             raise
 
     def _flush(self, fd: int) -> None:
@@ -458,14 +379,3 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, Leftovers):
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
-
-
-def _id_from_name(name: str) -> str | None:
-    """Return the upload id a file name in a store directory belongs to."""
-    upload_id = name.split(".", 1)[0]
-    return upload_id if is_valid_upload_id(upload_id) and "." in name else None
-
-
-def _unlink_quietly(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)

@@ -37,7 +37,7 @@ import time
 
 
 if TYPE_CHECKING:
-    from collective.tusupload.deploy.front.server import FrontServer
+    from collective.tusupload.deploy.front.roles import AppHost
 
 
 logger = logging.getLogger("collective.tusupload.front")
@@ -56,7 +56,7 @@ class Connection:
     """A client's connection: its socket, and bytes received past a request."""
 
     def __init__(
-        self, server: FrontServer, sock: socket.socket, client: tuple | None
+        self, server: AppHost, sock: socket.socket, client: tuple | None
     ) -> None:
         self.server = server
         self.settings = server.settings

@@ -42,8 +42,8 @@ import time
 
 
 if TYPE_CHECKING:
-    from collective.tusupload.deploy.front.connection import Connection
-    from collective.tusupload.deploy.front.server import FrontServer
+    from collective.tusupload.deploy.front.roles import AppHost
+    from collective.tusupload.deploy.front.roles import Peer
 
 
 #: Bodies of appends: tus 1.0's, and the IETF draft's (drafts 3 to 5 name no
@@ -71,7 +71,7 @@ def is_append(head: RequestHead) -> bool:
 
 
 async def serve(
-    connection: Connection, parser: h11.Connection, head: RequestHead, environ: dict
+    connection: Peer, parser: h11.Connection, head: RequestHead, environ: dict
 ) -> bool:
     """Answer an append; returns whether the connection stays open."""
     server = connection.server
@@ -157,7 +157,7 @@ class Recheck:
     Runs in the body thread; the host answers in one of its threads.
     """
 
-    def __init__(self, server: FrontServer, environ: dict, permit: Permit) -> None:
+    def __init__(self, server: AppHost, environ: dict, permit: Permit) -> None:
         self.server = server
         self.environ = environ
         self.permit = permit
@@ -182,7 +182,7 @@ class Recheck:
         return False
 
 
-def _continue_sender(connection: Connection):
+def _continue_sender(connection: Peer):
     def send_continue() -> None:
         # A connection gone is found by the body read that follows.
         with contextlib.suppress(OSError):
