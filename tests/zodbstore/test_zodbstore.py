@@ -4,7 +4,7 @@ no double append, chunks committed in parts, locks shared and leased."""
 from collective.tusupload.core import errors
 from collective.tusupload.core import Handler
 from collective.tusupload.core import UploadInfo
-from collective.tusupload.core.ids import new_upload_id
+from collective.tusupload.core.info import new_upload_id
 from collective.tusupload.zodbstore.store import ConcurrentAppend
 from helpers.core_client import Client
 

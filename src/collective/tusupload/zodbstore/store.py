@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from collective.tusupload.core import errors
-from collective.tusupload.core.ids import check_upload_id
+from collective.tusupload.core.info import check_upload_id
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.store import Concatenation
 from collective.tusupload.core.store import DeferredLength
