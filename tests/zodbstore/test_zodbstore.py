@@ -6,6 +6,7 @@ from collective.tusupload.core import Handler
 from collective.tusupload.core import UploadInfo
 from collective.tusupload.core.info import new_upload_id
 from collective.tusupload.zodbstore.store import ConcurrentAppend
+from collective.tusupload.zodbstore.store import ZODBStore
 from helpers.core_client import Client
 
 import hashlib
@@ -13,6 +14,7 @@ import os
 import pytest
 import threading
 import time
+import ZEO
 
 
 def new_upload(store, length=None):
@@ -202,3 +204,28 @@ def test_a_store_needs_a_database_with_blobs():
     with pytest.raises(ValueError, match="blob"):
         ZODBStore(database)
     database.close()
+
+
+def test_a_database_out_of_reach_is_503(tmp_path, monkeypatch):
+    """The ZEO server goes away: uploads answer 503, not 500."""
+    (tmp_path / "server").mkdir()
+    monkeypatch.chdir(tmp_path)
+    address, stop = ZEO.server(
+        path=str(tmp_path / "server" / "Data.fs"),
+        blob_dir=str(tmp_path / "server" / "blobs"),
+    )
+    database = ZEO.DB(
+        address,
+        blob_dir=str(tmp_path / "client"),
+        shared_blob_dir=False,
+        wait_timeout=1,
+    )
+    try:
+        store = ZODBStore(database)
+        info = new_upload(store, 4)
+        stop()
+        with pytest.raises(errors.ServiceUnavailable) as refused:
+            store.append(info.id, 0, [b"data"])
+        assert refused.value.status == 503
+    finally:
+        database.close()

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Iterator
+from collective.tusupload.core import errors
 from collective.tusupload.zodbstore.records import ROOT_KEY
 from collective.tusupload.zodbstore.records import UploadsRoot
 from typing import TypeVar
 from ZODB.POSException import ConflictError
+from ZODB.POSException import StorageError
 
 import contextlib
 import transaction
@@ -25,6 +27,15 @@ T = TypeVar("T")
 #: How often a small write (info, removal, a lock) is tried again after a
 #: conflict with another instance's write to the same BTree bucket.
 WRITE_ATTEMPTS = 5
+
+
+def unavailable(error: StorageError) -> errors.ServiceUnavailable:
+    """The 503 for a database that can't be reached or refuses to store."""
+    return errors.ServiceUnavailable(
+        f"the uploads' database can't be used right now ({type(error).__name__}: "
+        f"{error}); try again in a moment",
+        headers={"Retry-After": "5"},
+    )
 
 
 class Sessions:
@@ -39,6 +50,9 @@ class Sessions:
 
         The caller commits through the manager (or not: whatever is left
         uncommitted is aborted when the block ends).
+
+        :raises errors.ServiceUnavailable: (503) the database can't be
+            reached or refuses to store (e.g. the ZEO server is down).
         """
         manager = transaction.TransactionManager()
         connection = self.database.open(transaction_manager=manager)
@@ -47,6 +61,8 @@ class Sessions:
             if note:
                 txn.note(note)
             yield self._root(connection, manager), manager
+        except StorageError as error:
+            raise unavailable(error) from error
         finally:
             manager.abort()
             connection.close()

@@ -43,10 +43,12 @@ from collective.tusupload.zodbstore.chunks import cut
 from collective.tusupload.zodbstore.records import UploadEntry
 from collective.tusupload.zodbstore.records import UploadsRoot
 from collective.tusupload.zodbstore.sessions import Sessions
+from collective.tusupload.zodbstore.sessions import unavailable
 from typing import BinaryIO
 from ZODB.blob import Blob
 from ZODB.interfaces import IBlobStorage
 from ZODB.POSException import ConflictError
+from ZODB.POSException import StorageError
 
 import json
 import threading
@@ -290,6 +292,9 @@ class _Append:
             cut(entry.data, start)
             blob = Blob()
             self._file = blob.open("w")
+        except StorageError as error:
+            session.__exit__(None, None, None)
+            raise unavailable(error) from error
         except BaseException:
             session.__exit__(None, None, None)
             raise
@@ -313,6 +318,8 @@ class _Append:
                 manager.commit()
             except ConflictError:
                 raise ConcurrentAppend() from None
+            except StorageError as error:
+                raise unavailable(error) from error
             self.written += self._part
         finally:
             self._part = 0
