@@ -229,3 +229,13 @@ def test_a_database_out_of_reach_is_503(tmp_path, monkeypatch):
         assert refused.value.status == 503
     finally:
         database.close()
+
+
+def test_reading_a_new_database_writes_nothing(open_instance):
+    store, locker = open_instance("a")
+    before = store.database.lastTransaction()
+    with pytest.raises(errors.NotFound):
+        store.get_info("0" * 32)
+    assert store.list_ids() == []
+    assert locker.holder_of("upload") is None
+    assert store.database.lastTransaction() == before

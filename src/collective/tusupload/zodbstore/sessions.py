@@ -45,11 +45,17 @@ class Sessions:
         self.database = database
 
     @contextlib.contextmanager
-    def open(self, *, note: str = "") -> Iterator[tuple[UploadsRoot, object]]:
+    def open(
+        self, *, note: str = "", create: bool = True
+    ) -> Iterator[tuple[UploadsRoot, object]]:
         """Yield ``(uploads root, transaction manager)`` on a fresh connection.
 
         The caller commits through the manager (or not: whatever is left
         uncommitted is aborted when the block ends).
+
+        :param create: make the store's root if the database has none yet;
+            otherwise an empty root that is not stored stands in (a read
+            changes nothing, not even on a new database).
 
         :raises errors.ServiceUnavailable: (503) the database can't be
             reached or refuses to store (e.g. the ZEO server is down).
@@ -60,7 +66,7 @@ class Sessions:
             txn = manager.begin()
             if note:
                 txn.note(note)
-            yield self._root(connection, manager), manager
+            yield self._root(connection, manager, create=create), manager
         except StorageError as error:
             raise unavailable(error) from error
         finally:
@@ -69,7 +75,7 @@ class Sessions:
 
     def read(self, work: Callable[[UploadsRoot], T]) -> T:
         """Run ``work`` on a fresh view of the database; nothing is written."""
-        with self.open() as (root, _manager):
+        with self.open(create=False) as (root, _manager):
             return work(root)
 
     def write(self, work: Callable[[UploadsRoot], T], *, note: str = "") -> T:
@@ -92,12 +98,14 @@ class Sessions:
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
-    def _root(connection, manager) -> UploadsRoot:
+    def _root(connection, manager, *, create: bool) -> UploadsRoot:
         """The store's root; made in a transaction of its own the first time."""
         root = connection.root()
         uploads = root.get(ROOT_KEY)
         if uploads is not None:
             return uploads
+        if not create:
+            return UploadsRoot()
         manager.abort()
         try:
             root[ROOT_KEY] = UploadsRoot()

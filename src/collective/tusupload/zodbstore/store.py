@@ -158,7 +158,7 @@ class ZODBStore(Store, Termination, Concatenation, DeferredLength, Leftovers):
 
     def open_data(self, upload_id: str) -> BinaryIO:
         """The chunks as one stream; it holds a connection until closed."""
-        session = self.sessions.open()
+        session = self.sessions.open(create=False)
         root, _manager = session.__enter__()
         try:
             data = _entry(root, upload_id).data
