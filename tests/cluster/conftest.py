@@ -116,7 +116,8 @@ def start_cluster(database: str):
     for port in range(cluster.port, cluster.port + 4):
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port)) != 0, port
-    shutil.rmtree(directory, ignore_errors=True)
+    if not os.environ.get("KEEP_CLUSTER"):
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def needs(path: str, what: str) -> None:

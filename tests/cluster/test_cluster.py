@@ -156,6 +156,35 @@ def test_the_same_upload_on_both_instances_at_once_never_appends_twice(cluster, 
     assert sha256(client.download(cluster.url() + "/contested.bin")) == sha256(payload)
 
 
+def test_slow_bodies_hold_no_zope_thread_on_the_zodb_store(cluster, client):
+    """The front server's own threads append through the ZODB store.
+
+    Six bodies trickle in at once, more than instance A's four Zope threads:
+    were they read in Zope's threads, the page below would wait for them.
+    """
+    paths = [client.create(cluster.url("a"), MIB, f"slow-{n}.bin") for n in range(6)]
+    payload = payload_of(MIB, 6)
+
+    def send(path):
+        return client.patch(
+            cluster.url("a"), path, 0, slow_body(payload, MIB // 16, 0.5)
+        )
+
+    with concurrent.futures.ThreadPoolExecutor(len(paths)) as pool:
+        futures = [pool.submit(send, path) for path in paths]
+        time.sleep(1.5)
+        started = time.monotonic()
+        page = client.session.get(cluster.url("a"), timeout=30)
+        waited = time.monotonic() - started
+        responses = [future.result(timeout=60) for future in futures]
+    assert page.status_code == 200
+    assert waited < 3, f"the page waited {waited:.1f} s for the uploads"
+    assert all(response.status_code == 204 for response in responses)
+    for number in range(6):
+        downloaded = client.download(f"{cluster.url()}/slow-{number}.bin")
+        assert downloaded == payload
+
+
 def test_an_instance_killed_mid_upload_and_the_other_continues(cluster, client):
     """SIGKILL instance A while it receives a chunk; finish through B."""
     payload = payload_of(32 * MIB, 5)

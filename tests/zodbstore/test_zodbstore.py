@@ -239,3 +239,16 @@ def test_reading_a_new_database_writes_nothing(open_instance):
     assert store.list_ids() == []
     assert locker.holder_of("upload") is None
     assert store.database.lastTransaction() == before
+
+
+def test_an_append_on_a_connection_that_saw_an_older_info(open_instance):
+    """A pooled connection whose cached info went stale while it was closed
+    must not make a lone append look like a concurrent one."""
+    store, _ = open_instance("a")
+    info = new_upload(store, 8)
+    with store.sessions.open() as (root, _manager):
+        assert root.uploads[info.id].info.values["offset"] == 0  # cached here
+        info.metadata = {"filename": "renamed.bin"}
+        store.update_info(info)  # committed on another connection
+    # The append gets the connection above back from the pool.
+    assert store.append(info.id, 0, [b"data"]) == 4

@@ -51,8 +51,12 @@ from ZODB.POSException import ConflictError
 from ZODB.POSException import StorageError
 
 import json
+import logging
 import threading
 import time
+
+
+logger = logging.getLogger("collective.tusupload")
 
 
 class ConcurrentAppend(errors.OffsetMismatch):
@@ -279,9 +283,10 @@ class _Append:
             entry = _entry(root, self.upload_id)
             # Read as current: the info changed by someone else before this
             # commits makes it fail (ConflictError), as does their data.
-            entry._p_jar.readCurrent(entry.info)
             start = self.offset + self.written
+            # Loaded first: a ghost's serial may be an older revision's.
             committed = entry.info.values.get("offset", 0)
+            entry._p_jar.readCurrent(entry.info)
             if start < committed or start > entry.data.size:
                 raise errors.OffsetMismatch(
                     "the upload's offset moved (another request appended); "
@@ -316,7 +321,8 @@ class _Append:
                 entry.data.changed = time.time()
             try:
                 manager.commit()
-            except ConflictError:
+            except ConflictError as error:
+                logger.info("upload %s: chunk not kept: %s", self.upload_id, error)
                 raise ConcurrentAppend() from None
             except StorageError as error:
                 raise unavailable(error) from error
