@@ -8,16 +8,16 @@ in front of it. Chromium is Debian's, driven by Playwright.
 """
 
 from collections.abc import Iterator
+from helpers.network import free_port
+from helpers.volto import EDITOR
+from helpers.volto import log_in
 from pathlib import Path
-from volto_helpers import EDITOR
-from volto_helpers import log_in
 
 import os
 import pytest
 import requests
 import shutil
 import signal
-import socket
 import subprocess
 import time
 
@@ -28,12 +28,6 @@ ADMIN = ("admin", "admin")
 
 ARTIFACTS = ROOT / "test-artifacts"
 VOLTO_SITE = "Volto"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def volto_build() -> None:

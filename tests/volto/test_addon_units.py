@@ -1,7 +1,7 @@
 """The Volto add-on's own unit tests (Vitest), and what the backend tells it."""
 
+from helpers.volto import EDITOR
 from pathlib import Path
-from volto_helpers import EDITOR
 
 import pytest
 import requests

@@ -7,21 +7,21 @@ again; all three arrive byte-identical; the listing shows them without a
 reload; 413 and 415 appear in words on the file's row.
 """
 
-from volto_helpers import add_files
-from volto_helpers import DIALOG
-from volto_helpers import download_sha256
-from volto_helpers import emulate
-from volto_helpers import items_in
-from volto_helpers import MIB
-from volto_helpers import network
-from volto_helpers import open_contents
-from volto_helpers import open_dialog
-from volto_helpers import percent
-from volto_helpers import row
-from volto_helpers import sha256_of
-from volto_helpers import wait_for_percent
-from volto_helpers import wait_for_state
-from volto_helpers import write_random
+from helpers.digests import sha256
+from helpers.volto import add_files
+from helpers.volto import DIALOG
+from helpers.volto import download_sha256
+from helpers.volto import emulate
+from helpers.volto import items_in
+from helpers.volto import MIB
+from helpers.volto import network
+from helpers.volto import open_contents
+from helpers.volto import open_dialog
+from helpers.volto import percent
+from helpers.volto import row
+from helpers.volto import wait_for_percent
+from helpers.volto import wait_for_state
+from helpers.volto import write_random
 
 import pytest
 import struct
@@ -145,7 +145,7 @@ def test_three_files_survive_an_outage_and_a_reload(
         "notes.txt": "File",
     }
     for path in three_files:
-        assert download_sha256(volto, items[path.name]) == sha256_of(path)
+        assert download_sha256(volto, items[path.name]) == sha256(path)
     page.screenshot(path=str(artifacts / "volto-upload-done.png"))
 
 

@@ -5,18 +5,18 @@ the saved item is byte-identical; a German browser sees German labels;
 axe-core finds no serious or critical issue in the dialog.
 """
 
+from helpers.digests import sha256
+from helpers.volto import add_files
+from helpers.volto import DIALOG
+from helpers.volto import download_sha256
+from helpers.volto import items_in
+from helpers.volto import log_in
+from helpers.volto import MIB
+from helpers.volto import open_contents
+from helpers.volto import open_dialog
+from helpers.volto import wait_for_state
+from helpers.volto import write_random
 from pathlib import Path
-from volto_helpers import add_files
-from volto_helpers import DIALOG
-from volto_helpers import download_sha256
-from volto_helpers import items_in
-from volto_helpers import log_in
-from volto_helpers import MIB
-from volto_helpers import open_contents
-from volto_helpers import open_dialog
-from volto_helpers import sha256_of
-from volto_helpers import wait_for_state
-from volto_helpers import write_random
 
 import pytest
 import shutil
@@ -51,7 +51,7 @@ def test_file_widget_uploads_64_mib_into_a_new_file(
     page.wait_for_url(lambda url: "/add" not in url, timeout=300_000)
     item = items_in(volto, folder)["Quarterly report"]
     assert item["@type"] == "File"
-    assert download_sha256(volto, item) == sha256_of(data)
+    assert download_sha256(volto, item) == sha256(data)
     # The bytes went with tus (a creation, then PATCHes or parts), never in
     # the JSON of Volto's content request.
     assert any(method == "POST" for method, _url in tus)

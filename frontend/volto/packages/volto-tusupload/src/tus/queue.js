@@ -10,6 +10,12 @@ import { FileUpload } from './upload';
 
 let lastId = 0;
 
+// Progress redraws the dialog at most this often (ms); a change of state at
+// once. tus-js-client reports progress for every part many times a second,
+// and each report redrew the whole dialog, which competed with the upload
+// for the same CPU.
+export const PROGRESS_INTERVAL = 250;
+
 export class UploadQueue {
   /**
    * @param {object} options endpoint (the folder's @tus-upload URL),
@@ -37,6 +43,14 @@ export class UploadQueue {
     for (const listener of this.listeners) listener();
   };
 
+  progressed = () => {
+    if (this.progressTimer) return;
+    this.progressTimer = setTimeout(() => {
+      this.progressTimer = null;
+      this.changed();
+    }, PROGRESS_INTERVAL);
+  };
+
   /** Settings and the endpoint's abilities, asked again before each start. */
   async refresh() {
     const headers = this.options.headers();
@@ -62,6 +76,7 @@ export class UploadQueue {
       const upload = new FileUpload(file, {
         id: `upload-${lastId}`,
         onChange: this.changed,
+        onProgress: this.progressed,
         onDone: (done) => this._done(done),
       });
       const refusal = refusalBeforeSending(file, {

@@ -37,7 +37,7 @@ export class FileUpload {
    * @param {File} file
    * @param {object} options endpoint, headers, metadata, chunkSize,
    *   parallelUploads, metadataForPartialUploads, maxSize, creationWithUpload,
-   *   onChange(upload), onDone(upload).
+   *   onChange(upload), onProgress(upload) (else onChange), onDone(upload).
    */
   constructor(file, options) {
     this.file = file;
@@ -135,7 +135,7 @@ export class FileUpload {
       onProgress: (sent) => {
         this.sent = sent;
         this.speed.sample(sent);
-        this.options.onChange?.(this);
+        (this.options.onProgress ?? this.options.onChange)?.(this);
       },
       onSuccess: ({ lastResponse } = {}) => {
         this.sent = this.file.size;

@@ -1,6 +1,7 @@
 """What the Volto tests do, in the editor's terms."""
 
-import hashlib
+from helpers.digests import sha256
+
 import os
 import requests
 
@@ -9,14 +10,6 @@ EDITOR = ("volto-editor", "volto-editor-secret-42")
 MIB = 1024 * 1024
 DIALOG = ".tusupload-dialog"
 ROW = ".tusupload-row"
-
-
-def sha256_of(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(4 * MIB), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_random(path, size: int):
@@ -111,14 +104,11 @@ def download_sha256(volto, item: dict) -> str:
     """The sha256 of an item's stored file (File or Image), from the backend."""
     field = "image" if item["@type"] == "Image" else "file"
     url = f"{item['@id']}/@@download/{field}"
-    digest = hashlib.sha256()
     with requests.get(
         url, auth=("admin", "admin"), stream=True, timeout=120
     ) as response:
         assert response.status_code == 200, (url, response.status_code)
-        for block in response.iter_content(4 * MIB):
-            digest.update(block)
-    return digest.hexdigest()
+        return sha256(response.iter_content(4 * MIB))
 
 
 def log_in(page, volto) -> None:
