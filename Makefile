@@ -26,6 +26,8 @@ PNPM := PATH="$(NODE_BIN):$$PATH" $(abspath $(VOLTO_TOOLS))/pnpm/node_modules/.b
 VOLTO_INSTALLED := $(VOLTO)/node_modules/.installed
 VOLTO_BUILT := $(VOLTO)/build/.built
 PYTEST_ARGS ?=
+# make cluster's database: zeo, or postgres (RelStorage)
+DB ?= zeo
 
 .PHONY: help
 help: ## Show the targets
@@ -142,3 +144,13 @@ clean: ## Remove the virtualenv and build files (keeps var/ data)
 .PHONY: clean-data
 clean-data: ## Remove the instance and its data (var/)
 	rm -rf instance var
+
+.PHONY: install-postgres
+install-postgres: $(INSTALLED) ## Add RelStorage and psycopg2 to .venv (make cluster DB=postgres)
+	$(UV) pip install --python $(BIN)/python --constraint constraints.txt -e ".[postgres]"
+
+.PHONY: cluster
+cluster: $(INSTALLED_RUN) ## Serve the site from two Zope instances behind HAProxy on PORT (DB=zeo|postgres)
+	$(UV) pip install --quiet --python $(BIN)/python --constraint constraints.txt -e ".[cluster]"
+	@if [ "$(DB)" = postgres ]; then $(MAKE) --no-print-directory install-postgres; fi
+	DB=$(DB) scripts/cluster.sh

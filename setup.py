@@ -71,7 +71,15 @@ setup(
             "requests",
             "tuspy",
             "playwright",
+            # tests/zodbstore and tests/cluster (make cluster, DB=postgres)
+            "ZEO",
+            "RelStorage",
+            "psycopg2-binary",
         ],
+        # Several instances sharing one database (make cluster, docs/deployment.rst)
+        "cluster": ["ZEO"],
+        # ... on PostgreSQL with RelStorage (make cluster DB=postgres)
+        "postgres": ["RelStorage", "psycopg2-binary"],
         "dev": [
             "ruff",
             "zpretty",

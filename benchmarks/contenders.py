@@ -15,6 +15,8 @@ name                      what
 ``plone-waitress``        Plone + collective.tusupload, waitress
 ``plone-gunicorn``        Plone + collective.tusupload, gunicorn
 ``plone-front``           Plone + collective.tusupload, the front server
+``plone-zeo``             the same on a ZEO client, uploads in the ZODB
+                          store (one instance of ``make cluster``)
 ``restapi-waitress``      Plone + plone.restapi's own tus service, waitress
 ``filter-waitress``       the add-on's WSGI filter, waitress
 ``filter-gunicorn``       the add-on's WSGI filter, gunicorn
@@ -282,6 +284,8 @@ class PloneContender(Contender):
 
     is_plone = True
     site = ""
+    #: The instance's database (see :class:`~zope_instance.ZopeInstance`).
+    database = "file"
 
     def __init__(
         self, workdir: Path, checkout: Checkout = THIS, instance: ZopeInstance = None
@@ -373,6 +377,22 @@ class AddonFrontContender(AddonContender):
     server = "front"
 
 
+class AddonZeoContender(AddonContender):
+    name = "plone-zeo"
+    description = "Plone + ZODB store (ZEO)"
+    server = "front"
+    database = "zeo"
+
+    def __init__(
+        self, workdir: Path, checkout: Checkout = THIS, instance: ZopeInstance = None
+    ) -> None:
+        super().__init__(workdir, checkout, instance)
+        store = checkout.root / "src" / "collective" / "tusupload" / "zodbstore"
+        if checkout is not THIS and not store.is_dir():
+            self.available = False
+            self.reason = "this checkout has no ZODB store"
+
+
 class RestapiContender(PloneContender):
     name = "restapi-waitress"
     description = "Plone + plone.restapi tus (waitress)"
@@ -386,6 +406,7 @@ CONTENDERS: dict[str, type[Contender]] = {
         AddonContender,
         AddonGunicornContender,
         AddonFrontContender,
+        AddonZeoContender,
         RestapiContender,
         FilterContender,
         FilterGunicornContender,
@@ -413,7 +434,7 @@ def make_contenders(
             + ", ".join(CONTENDERS)
         )
     checkouts = [THIS] + ([baseline] if baseline is not None else [])
-    instances: dict[tuple[Checkout, str], ZopeInstance] = {}
+    instances: dict[tuple[Checkout, str, str], ZopeInstance] = {}
     contenders: list[Contender] = []
     for name in CONTENDERS:
         if name not in names:
@@ -425,10 +446,15 @@ def make_contenders(
             ):
                 continue
             if issubclass(kind, PloneContender):
-                instance = instances.get((checkout, kind.server))
+                place = (checkout, kind.server, kind.database)
+                instance = instances.get(place)
                 if instance is None:
-                    instance = instances[(checkout, kind.server)] = ZopeInstance(
-                        workdir, [], server=kind.server, checkout=checkout
+                    instance = instances[place] = ZopeInstance(
+                        workdir,
+                        [],
+                        server=kind.server,
+                        checkout=checkout,
+                        database=kind.database,
                     )
                 instance.sites.append(kind.site)
                 contenders.append(kind(workdir, checkout, instance))

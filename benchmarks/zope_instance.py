@@ -14,7 +14,9 @@ from processes import wait_ready
 import base64
 import http.client
 import os
+import socket
 import subprocess
+import time
 
 
 ADMIN = ("admin", "admin")
@@ -34,6 +36,10 @@ class ZopeInstance:
     :param server: ``"waitress"`` (Zope's ``runwsgi``) or ``"gunicorn"``
         (as ``make run`` serves it).
     :param checkout: whose ``scripts/`` and ``.venv`` make and serve it.
+    :param database: ``"file"`` (a FileStorage of its own, uploads in its
+        upload directory) or ``"zeo"`` (a ZEO client of a ZEO server started
+        beside it, uploads in the ZODB store: one instance of ``make
+        cluster``).
     """
 
     def __init__(
@@ -42,11 +48,15 @@ class ZopeInstance:
         sites: list[str],
         server: str = "waitress",
         checkout: Checkout = THIS,
+        database: str = "file",
     ) -> None:
         self.workdir = workdir
         self.server_name = server
         self.checkout = checkout
-        name = checkout.named(server).replace("@", "-")
+        self.database = database
+        self.zeo: Server | None = None
+        suffix = "" if database == "file" else f"-{database}"
+        name = checkout.named(server + suffix).replace("@", "-")
         self.instance = workdir / f"instance-{name}"
         self.var = workdir / f"var-{name}"
         self.sites = sites
@@ -68,6 +78,8 @@ class ZopeInstance:
             "ADMIN_PASSWORD": ADMIN[1],
             "SERVER": self.server_name,
         }
+        if self.database == "zeo":
+            env.update(ZODB_SERVER=self._start_zeo(), TUSUPLOAD_STORE="zodb")
         subprocess.run(
             [self.checkout.python, str(self.checkout.scripts / "make_instance.py")],
             env=env,
@@ -100,6 +112,26 @@ class ZopeInstance:
         )
         wait_ready(self.port, f"/{self.sites[0]}", self.server.process)
 
+    def _start_zeo(self) -> str:
+        """Start a ZEO server for this instance; return its address."""
+        directory = self.workdir / f"zeo-{self.instance.name}"
+        (directory / "blobs").mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        conf = directory / "zeo.conf"
+        conf.write_text(
+            f"<zeo>\n  address {HOST}:{port}\n</zeo>\n"
+            f"<filestorage 1>\n  path {directory}/Data.fs\n"
+            f"  blob-dir {directory}/blobs\n</filestorage>\n"
+        )
+        self.zeo = Server(
+            f"zeo-{self.instance.name}",
+            [str(self.checkout.bin / "runzeo"), "-C", str(conf)],
+            cwd=self.checkout.root,
+            log_dir=self.workdir,
+        )
+        wait_listening(port, self.zeo.process)
+        return f"{HOST}:{port}"
+
     def retries(self) -> int:
         """Tus requests Zope retried after a ConflictError, from its log.
 
@@ -131,3 +163,21 @@ class ZopeInstance:
         if self.server is not None:
             self.server.stop()
             self.server = None
+        if self.zeo is not None:
+            self.zeo.stop()
+            self.zeo = None
+
+
+def wait_listening(port: int, process, timeout: float = 30) -> None:
+    """Wait until something accepts connections on ``port``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server for port {port} ended")
+        try:
+            socket.create_connection((HOST, port), 1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listens on port {port}") from None
+            time.sleep(0.2)

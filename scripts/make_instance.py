@@ -9,6 +9,12 @@ environment: HOST, PORT, THREADS, INSTANCE_DIR, VAR_DIR, SERVER: ``front``
 ``docs/deployment.rst``), ``gunicorn`` or ``waitress``; for the front
 server HEADER_TIMEOUT, BODY_TIMEOUT and RECHECK_AFTER (seconds).
 
+``make cluster`` (``scripts/cluster.sh``) writes one instance per Zope
+process with ZODB_SERVER (a ZEO server's ``host:port``) or ZODB_DSN (a
+PostgreSQL DSN for RelStorage): the instance is then a client of that
+database, with a blob cache in its own var directory, and TUSUPLOAD_STORE
+(``zodb``) goes into its environment.
+
 It first checks that HOST:PORT is free, so that a busy port is reported in
 one line at once, not as a traceback after the site's start-up.
 """
@@ -36,17 +42,47 @@ default-zpublisher-encoding utf-8
 <environment>
   CHAMELEON_CACHE $VAR/cache
   TUSUPLOAD_TMP_DIR $VAR/tusupload
-</environment>
+{store_environment}</environment>
 
 <zodb_db main>
   cache-size 30000
+{storage}  mount-point /
+</zodb_db>
+
+"""
+
+#: The ``<zodb_db main>`` storage: a FileStorage of this instance alone, a
+#: ZEO client, or RelStorage on PostgreSQL (both with a blob cache of their
+#: own: instances share nothing but the database).
+FILE_STORAGE = """\
   <filestorage>
     path $VAR/filestorage/Data.fs
     blob-dir $VAR/blobstorage
   </filestorage>
-  mount-point /
-</zodb_db>
-
+"""
+ZEO_STORAGE = """\
+  <clientstorage>
+    server {zodb_server}
+    storage 1
+    name main
+    blob-dir $VAR/blobcache
+    shared-blob-dir false
+    blob-cache-size 2GB
+    # A new transaction sees everything other instances committed before
+    # it began (an upload's chunks arrive at any instance).
+    server-sync true
+  </clientstorage>
+"""
+RELSTORAGE = """\
+  <relstorage>
+    keep-history false
+    blob-dir $VAR/blobcache
+    shared-blob-dir false
+    blob-cache-size 2GB
+    <postgresql>
+      dsn {zodb_dsn}
+    </postgresql>
+  </relstorage>
 """
 
 ZOPE_INI = """\
@@ -218,11 +254,27 @@ def main() -> None:
         if not _seconds(values[name]):
             sys.exit(f"{name.upper()}={values[name]} is not a number of seconds (> 0)")
     values["server_main"] = SERVER_MAIN[server].format(**values)
+    values["zodb_server"] = os.environ.get("ZODB_SERVER", "")
+    values["zodb_dsn"] = os.environ.get("ZODB_DSN", "")
+    store = os.environ.get("TUSUPLOAD_STORE", "")
+    values["store_environment"] = f"  TUSUPLOAD_STORE {store}\n" if store else ""
+    if values["zodb_dsn"]:
+        storage = RELSTORAGE
+    elif values["zodb_server"]:
+        storage = ZEO_STORAGE
+    else:
+        storage = FILE_STORAGE
+    values["storage"] = storage.format(**values)
     for folder in ("filestorage", "blobstorage", "cache", "log", "tusupload"):
         (var / folder).mkdir(parents=True, exist_ok=True)
     etc = instance / "etc"
     etc.mkdir(parents=True, exist_ok=True)
-    (etc / "zope.conf").write_text(ZOPE_CONF.format(**values))
+    conf = ZOPE_CONF.format(**values)
+    if storage is RELSTORAGE:
+        conf = "%import relstorage\n" + conf
+    elif storage is ZEO_STORAGE:
+        conf = "%import ZEO\n" + conf
+    (etc / "zope.conf").write_text(conf)
     (etc / "zope.ini").write_text(ZOPE_INI.format(**values))
     (etc / "site.zcml").write_text(SITE_ZCML)
     print(f"Zope instance configured in {instance} (data in {var})")

@@ -1,5 +1,6 @@
 """The tusupload-cleanup console script: options, output, exit codes."""
 
+from collective.tusupload import cli
 from collective.tusupload.core import FileStore
 from collective.tusupload.core.info import new_upload_id
 from collective.tusupload.core.info import UploadInfo
@@ -156,3 +157,9 @@ def test_runs_without_zope(tmp_path):
 
 def test_console_script_is_installed():
     assert SCRIPT.exists() or shutil.which("tusupload-cleanup")
+
+
+def test_the_zodb_store_has_nothing_to_clean_here(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TUSUPLOAD_STORE", "zodb")
+    assert cli.main(["--dir", str(tmp_path)]) == 1
+    assert "in the database" in capsys.readouterr().err

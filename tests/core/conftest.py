@@ -1,4 +1,8 @@
-"""Fixtures for the core tests: a store in tmp_path, a fake clock, a tus client."""
+"""Fixtures for the core tests: a store in tmp_path, a fake clock, a tus client.
+
+``store`` is a FileStore; the protocol tests (``tus/``, ``ietf/``) run on
+each store kind (``helpers/stores.py``).
+"""
 
 from collective.tusupload.core import FileStore
 from collective.tusupload.core import Handler
@@ -20,8 +24,14 @@ def store(tmp_path):
 
 
 @pytest.fixture
-def handler(store, clock):
-    return Handler(store, clock=clock)
+def locker():
+    """None: the store's default locker (see core/compose.py)."""
+    return None
+
+
+@pytest.fixture
+def handler(store, clock, locker):
+    return Handler(store, clock=clock, locker=locker)
 
 
 @pytest.fixture
@@ -30,12 +40,13 @@ def client(handler):
 
 
 @pytest.fixture
-def make_client(store, clock):
+def make_client(store, clock, locker):
     """Build a client for a handler with other settings on the same store."""
 
     def factory(principal="alice", max_header_length=None, **settings):
         """``max_header_length`` is the host's (the client), the rest the handler's."""
         settings.setdefault("clock", clock)
+        settings.setdefault("locker", locker)
         return Client(
             Handler(store, **settings),
             principal=principal,

@@ -15,9 +15,12 @@ from collective.tusupload.core.disk import directory_problem
 from collective.tusupload.core.errors import ServiceUnavailable
 from collective.tusupload.core.handoff import ReceiveHooks
 from collective.tusupload.core.protocol import Handler
+from collective.tusupload.environment import STORE_VARIABLE
 from collective.tusupload.policy import PloneHooks
+from collective.tusupload.settings import FILE_STORE
 from collective.tusupload.settings import get_settings
 from collective.tusupload.settings import UploadSettings
+from collective.tusupload.settings import ZODB_STORE
 
 import threading
 
@@ -36,6 +39,14 @@ def open_backend(settings: UploadSettings | None = None) -> Backend:
         with the reason and where to fix it.
     """
     settings = settings if settings is not None else get_settings()
+    if settings.store == ZODB_STORE:
+        return database_backend()
+    if settings.store != FILE_STORE:
+        raise ServiceUnavailable(
+            f"the server's {STORE_VARIABLE}={settings.store!r} names no upload "
+            f"store ({FILE_STORE!r} or {ZODB_STORE!r}); its administrator has "
+            "to fix the environment (zope.conf) and restart"
+        )
     try:
         return file_backend(settings.directory, fsync=settings.fsync)
     except OSError as error:
@@ -47,8 +58,57 @@ def open_backend(settings: UploadSettings | None = None) -> Backend:
         ) from error
 
 
+#: The ZODB store and locker of each database this process serves (one
+#: locker per database: its thread renews the leases it holds).
+_database_backends: dict[int, tuple[object, Backend]] = {}
+
+
+def database_backend(database=None) -> Backend:
+    """The ZODB store and its locker on ``database`` (default: the site's).
+
+    The database is the one the current site lives in, else Zope's main
+    database (the front server's own threads have no site).
+    """
+    from collective.tusupload.zodbstore.locker import ZODBLocker
+    from collective.tusupload.zodbstore.store import ZODBStore
+
+    database = database if database is not None else _serving_database()
+    with _handlers_guard:
+        known = _database_backends.get(id(database))
+        if known is not None and known[0] is database:
+            return known[1]
+    try:
+        backend = Backend(ZODBStore(database), ZODBLocker(database))
+    except ValueError as error:
+        raise ServiceUnavailable(
+            f"unfinished uploads can't be kept in this site's database: {error}"
+        ) from error
+    with _handlers_guard:
+        if len(_database_backends) >= _KEPT_HANDLERS:
+            _database_backends.clear()
+        _database_backends[id(database)] = (database, backend)
+    return backend
+
+
+def _serving_database():
+    from zope.component.hooks import getSite
+
+    site = getSite()
+    connection = getattr(site, "_p_jar", None)
+    if connection is not None:
+        return connection.db()
+    import Zope2
+
+    if Zope2.DB is None:
+        raise ServiceUnavailable("no database is open in this process")
+    return Zope2.DB
+
+
 def _handler_key(settings: UploadSettings) -> tuple:
+    database = _serving_database() if settings.store == ZODB_STORE else None
     return (
+        settings.store,
+        id(database),
         settings.directory,
         settings.fsync,
         settings.max_size,

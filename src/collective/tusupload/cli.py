@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from collective.tusupload.core.cleanup import DEFAULT_GRACE
 from collective.tusupload.core.sweep import sweep
+from collective.tusupload.environment import STORE_VARIABLE
 from collective.tusupload.environment import TMP_DIR_VARIABLE
 
 import argparse
@@ -86,6 +87,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the cleanup; return the exit status."""
     parser = make_parser()
     options = parser.parse_args(argv)
+    if os.environ.get(STORE_VARIABLE, "").strip().lower() == "zodb":
+        return fail(
+            f"{STORE_VARIABLE}=zodb: unfinished uploads are in the database, "
+            "where every Zope instance's cleanup timer sweeps them in turn "
+            "(or a Manager's @tusupload-cleanup); nothing to do here"
+        )
     if not options.dir:
         parser.error(f"--dir is required unless {TMP_DIR_VARIABLE} is set")
     directory = options.dir

@@ -211,13 +211,20 @@ def blob_from_stream(data: BinaryIO, *, jar=None) -> Blob:
     """A new blob holding what ``data`` reads, copied in bounded blocks.
 
     For stores that keep no local file (:meth:`~.core.store.Store.local_path`
-    is None): the bytes go through Python once, never all in memory.
+    is None): the bytes go through Python once, never all in memory, or
+    through the kernel if the stream can (``copy_to(fd)``, the ZODB store's).
     """
     blob = Blob()
     if jar is not None:
         jar.add(blob)
     with blob.open("w") as target:
-        shutil.copyfileobj(data, target, BLOCK_SIZE)
+        copy_to = getattr(data, "copy_to", None)
+        if copy_to is not None:
+            # The ZODB store's chunks, copied in the kernel (one copy).
+            target.flush()
+            copy_to(target.fileno())
+        else:
+            shutil.copyfileobj(data, target, BLOCK_SIZE)
     return blob
 
 

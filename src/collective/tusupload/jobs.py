@@ -22,7 +22,10 @@ which tells them apart. Tests that want the scheduler start it themselves.
 Each run reads the settings again from the sites' registries and calls
 :func:`collective.tusupload.core.sweep.sweep`, whose directory lock and
 timestamp file make sure that all processes sharing a directory sweep it at
-most once per interval between them.
+most once per interval between them. With the ZODB store
+(``TUSUPLOAD_STORE=zodb``) the place swept is the database, and
+:func:`collective.tusupload.zodbstore.sweep.sweep_database` lets one
+instance of all that share it sweep per interval.
 """
 
 from __future__ import annotations
@@ -84,14 +87,53 @@ def last_record(directory: str) -> SweepRecord | None:
         return _records.get(directory)
 
 
-def run_now(directory: str, **options: object) -> CleanupSummary | None:
-    """Sweep ``directory`` at once, whatever the interval (view, REST call).
+def sweep_place(
+    place: str, *, interval: float = 0.0, **options: object
+) -> CleanupSummary | None:
+    """Sweep an upload directory, or the database (``settings.cleanup_place``).
 
-    :param options: passed on to :func:`~.core.sweep.sweep`.
+    :param options: passed on to :func:`~.core.sweep.sweep` or
+        :func:`~.zodbstore.sweep.sweep_database`.
+    :returns: the summary, or None when it was not this process's turn.
+    :raises FileNotFoundError: for a directory that does not exist.
+    """
+    from collective.tusupload.settings import ZODB_CLEANUP_PLACE
+
+    if place != ZODB_CLEANUP_PLACE:
+        return sweep(place, interval=interval, **options)
+    from collective.tusupload.backend import database_backend
+    from collective.tusupload.zodbstore.sweep import sweep_database
+
+    backend = database_backend()
+    return sweep_database(
+        backend.store,  # type: ignore[arg-type]
+        backend.locker,  # type: ignore[arg-type]
+        interval=interval,
+        **options,
+    )
+
+
+def last_sweep_of(place: str) -> float:
+    """When anyone last swept ``place`` (0.0 if never)."""
+    from collective.tusupload.settings import ZODB_CLEANUP_PLACE
+
+    if place != ZODB_CLEANUP_PLACE:
+        return last_sweep(place)
+    from collective.tusupload.backend import database_backend
+    from collective.tusupload.zodbstore.sweep import last_database_sweep
+
+    return last_database_sweep(database_backend().store)  # type: ignore[arg-type]
+
+
+def run_now(directory: str, **options: object) -> CleanupSummary | None:
+    """Sweep ``directory`` (or the database) at once, whatever the interval.
+
+    :param directory: ``settings.cleanup_place``.
+    :param options: passed on to :func:`sweep_place`.
     :returns: the summary, or None if another process is sweeping right now.
     :raises FileNotFoundError: if the directory does not exist.
     """
-    summary = sweep(directory, interval=0, **options)
+    summary = sweep_place(directory, interval=0, **options)
     if summary is not None:
         remember(directory, summary)
         _log(directory, summary)
@@ -157,7 +199,7 @@ class CleanupScheduler:
                 logger.exception("tusupload cleanup of upload sessions failed")
         for target in _merge(self.find_targets()):
             try:
-                summary = sweep(
+                summary = sweep_place(
                     target.directory, interval=target.interval, clock=self.clock
                 )
             except FileNotFoundError:
@@ -167,7 +209,7 @@ class CleanupScheduler:
             if summary is not None:
                 remember(target.directory, summary)
                 _log(target.directory, summary)
-            due = last_sweep(target.directory) + target.interval
+            due = last_sweep_of(target.directory) + target.interval
             waits.append(max(due - time.time(), min(1.0, target.interval / 2)))
         self.rounds += 1
         return min(waits)
@@ -231,7 +273,7 @@ def site_targets(database) -> list[Target]:
             ):
                 continue  # the add-on is not installed in this site
             settings = get_settings()
-            targets.append(Target(settings.directory, settings.cleanup_interval))
+            targets.append(Target(settings.cleanup_place, settings.cleanup_interval))
     finally:
         setSite(previous_site)
         manager.abort()

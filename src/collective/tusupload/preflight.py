@@ -21,6 +21,7 @@ each finish then copies the file instead of moving it; that is logged once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from collective.tusupload import logger
 from collective.tusupload.core.disk import directory_problem
 from collective.tusupload.core.disk import format_size
@@ -181,16 +182,7 @@ def pending_usage(store: Store, principal: str | None, *, now: float) -> Pending
     """
     uploads = size = 0
     expiries = []
-    can_tell = isinstance(store, Leftovers)
-    for upload_id in store.list_ids():
-        if can_tell and not store.has_data(upload_id):
-            # A finished upload's record (its data became the content): a
-            # look at the directory instead of reading and parsing the record.
-            continue
-        try:
-            info = store.get_info(upload_id)
-        except TusError:
-            continue  # removed meanwhile, or unreadable
+    for info in _infos(store):
         if info.principal != principal or info.finished or info.is_expired(now):
             continue
         uploads += 1
@@ -200,6 +192,28 @@ def pending_usage(store: Store, principal: str | None, *, now: float) -> Pending
     return PendingUsage(
         uploads=uploads, size=size, first_expiry=min(expiries, default=None)
     )
+
+
+def _infos(store: Store) -> Iterator[UploadInfo]:
+    """Every upload's info; finished ones may be left out.
+
+    A store that reads them all at once (the ZODB store: one transaction,
+    so instances count the same uploads) does; a directory is scanned,
+    skipping finished uploads' records (their data became the content) with
+    a look at the directory instead of reading and parsing them.
+    """
+    read_all = getattr(store, "infos", None)
+    if read_all is not None:
+        yield from read_all()
+        return
+    can_tell = isinstance(store, Leftovers)
+    for upload_id in store.list_ids():
+        if can_tell and not store.has_data(upload_id):
+            continue
+        try:
+            yield store.get_info(upload_id)
+        except TusError:
+            continue  # removed meanwhile, or unreadable
 
 
 def check_pending_limits(

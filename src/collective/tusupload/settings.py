@@ -2,6 +2,7 @@
 
 from collective.tusupload.core.filestore.store import DEFAULT_FSYNC
 from collective.tusupload.environment import FSYNC_VARIABLE
+from collective.tusupload.environment import STORE_VARIABLE
 from collective.tusupload.environment import TMP_DIR_VARIABLE
 from collective.tusupload.interfaces import ITusUploadSettings
 from collective.tusupload.interfaces import REGISTRY_PREFIX
@@ -16,13 +17,20 @@ import tempfile
 
 MIB = 1024 * 1024
 
+#: The store kinds ``$TUSUPLOAD_STORE`` names.
+FILE_STORE = "file"
+ZODB_STORE = "zodb"
+#: Where the cleanup of the ZODB store keeps its turn (instead of a directory).
+ZODB_CLEANUP_PLACE = "zodb"
+
 
 @dataclass(frozen=True)
 class UploadSettings:
     """Settings in the units the code needs (bytes, seconds, a path).
 
     ``max_pending_size`` and ``max_pending_uploads`` limit one user's
-    unfinished uploads (bytes, number); None means no limit.
+    unfinished uploads (bytes, number); None means no limit. ``store`` is
+    :data:`FILE_STORE` (``directory``) or :data:`ZODB_STORE` (the database).
     """
 
     max_size: int | None
@@ -37,6 +45,12 @@ class UploadSettings:
     session_expiry: int = 604800
     session_max_lifetime: int = 2592000
     publish_async_threshold: int = 100
+    store: str = FILE_STORE
+
+    @property
+    def cleanup_place(self) -> str:
+        """What the cleanup sweeps: the upload directory, or the database."""
+        return ZODB_CLEANUP_PLACE if self.store == ZODB_STORE else self.directory
 
     def allows_mime_type(self, mime_type: str | None) -> bool:
         """Whether ``mime_type`` matches the allowed list (empty allows all).
@@ -106,6 +120,18 @@ def fsync_from_environment() -> bool:
     return DEFAULT_FSYNC
 
 
+def store_from_environment() -> str:
+    """The store kind ``$TUSUPLOAD_STORE`` names (default: the file store).
+
+    A machine setting, not a registry record: every instance must agree on
+    it before it serves a request, the front server's own threads and the
+    cleanup need it without a site, and a value that changes in the
+    database would strand the uploads begun in the other store. A value
+    that names no store is returned as it is: the backend refuses it (503).
+    """
+    return os.environ.get(STORE_VARIABLE, "").strip().lower() or FILE_STORE
+
+
 def get_settings() -> UploadSettings:
     """Read the current settings from the site's registry."""
     registry = queryUtility(IRegistry)
@@ -124,4 +150,5 @@ def get_settings() -> UploadSettings:
         session_expiry=_record(registry, "session_expiry"),
         session_max_lifetime=_record(registry, "session_max_lifetime"),
         publish_async_threshold=_record(registry, "publish_async_threshold"),
+        store=store_from_environment(),
     )

@@ -22,3 +22,6 @@ def ietf(client, interop):
 def ietf_for():
     """``ietf_for(client, version)``: a client of another handler or version."""
     return IetfClient
+
+
+from helpers.stores import *  # noqa: E402, F403

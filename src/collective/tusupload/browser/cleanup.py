@@ -33,7 +33,7 @@ class CleanupView(BrowserView):
         return "busy" if summary is None else "done"
 
     def directory(self) -> str:
-        return get_settings().directory
+        return get_settings().cleanup_place
 
     def settings(self):
         return get_settings()

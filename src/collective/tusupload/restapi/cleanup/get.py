@@ -10,10 +10,10 @@ class CleanupGet(Service):
 
     def reply(self):
         settings = get_settings()
-        record = jobs.last_record(settings.directory)
+        record = jobs.last_record(settings.cleanup_place)
         scheduler = jobs.get_scheduler()
         return {
-            "directory": settings.directory,
+            "directory": settings.cleanup_place,
             "expiry": settings.expiry,
             "cleanup_interval": settings.cleanup_interval,
             "scheduler_running": scheduler is not None and scheduler.is_running,

@@ -18,7 +18,7 @@ class CleanupPost(Service):
         alsoProvides(self.request, plone.protect.interfaces.IDisableCSRFProtection)
         settings = get_settings()
         sessions = sweep_sessions(api.portal.get(), settings)
-        return {**cleanup_reply(settings.directory), "expired_sessions": sessions}
+        return {**cleanup_reply(settings.cleanup_place), "expired_sessions": sessions}
 
 
 def cleanup_reply(directory: str) -> dict:
