@@ -20,6 +20,7 @@ from pytest_plone import fixtures_factory
 import os
 import pytest
 import requests
+import shutil
 import signal
 import subprocess
 import time
@@ -214,3 +215,25 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+#: axe-core for the accessibility checks of the browser and Volto tests.
+AXE_JS = Path(__file__).parent / "browser" / "js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script, installed with ``npm ci`` unless already there."""
+    script = AXE_JS / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        if shutil.which("npm") is None:
+            pytest.skip(
+                "npm is not installed and tests/browser/js/node_modules is missing"
+            )
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"],
+            cwd=AXE_JS,
+            check=True,
+            timeout=300,
+        )
+    return script.read_text()

@@ -11,8 +11,6 @@ from plone.testing.zope import WSGI_SERVER_FIXTURE
 from webtest.http import StopableWSGIServer
 
 import pytest
-import shutil
-import subprocess
 import time
 
 
@@ -156,21 +154,3 @@ def server(site) -> Iterator[ServerControl]:
     control = ServerControl()
     yield control
     control.reset()
-
-
-JS = Path(__file__).parent / "js"
-
-
-@pytest.fixture(scope="session")
-def axe_source() -> str:
-    """axe-core's script, installed with ``npm ci`` unless already there."""
-    script = JS / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        if shutil.which("npm") is None:
-            pytest.skip(
-                "npm is not installed and tests/browser/js/node_modules is missing"
-            )
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"], cwd=JS, check=True, timeout=300
-        )
-    return script.read_text()

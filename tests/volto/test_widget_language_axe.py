@@ -16,16 +16,11 @@ from helpers.volto import open_contents
 from helpers.volto import open_dialog
 from helpers.volto import wait_for_state
 from helpers.volto import write_random
-from pathlib import Path
 
 import pytest
-import shutil
-import subprocess
 
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1200)]
-
-AXE = Path(__file__).resolve().parents[1] / "browser" / "js"
 
 
 def test_file_widget_uploads_64_mib_into_a_new_file(
@@ -73,21 +68,6 @@ def test_a_german_browser_sees_german_labels(chromium, volto, folder, artifacts)
         page.screenshot(path=str(artifacts / "volto-upload-dialog-de.png"))
     finally:
         context.close()
-
-
-@pytest.fixture(scope="session")
-def axe_source() -> str:
-    """axe-core from npm (tests/browser/js, pinned by its lockfile)."""
-    script = AXE / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        if shutil.which("npm") is None:
-            pytest.skip(
-                "npm is not installed and tests/browser/js/node_modules is missing"
-            )
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"], cwd=AXE, check=True, timeout=300
-        )
-    return script.read_text()
 
 
 def dialog_violations(page, axe_source: str) -> list[dict]:
