@@ -7,7 +7,8 @@ configuration is rewritten, never the data. Settings come from the
 environment: HOST, PORT, THREADS, INSTANCE_DIR, VAR_DIR, SERVER: ``front``
 (the default: upload bodies stored outside Zope's threads, see
 ``docs/deployment.rst``), ``gunicorn`` or ``waitress``; for the front
-server HEADER_TIMEOUT, BODY_TIMEOUT and RECHECK_AFTER (seconds).
+server HEADER_TIMEOUT, BODY_TIMEOUT and RECHECK_AFTER (seconds) and
+READ_AHEAD (bytes of an upload chunk received while Zope decides; 0: none).
 
 ``make cluster`` (``scripts/cluster.sh``) writes one instance per Zope
 process with ZODB_SERVER (a ZEO server's ``host:port``) or ZODB_DSN (a
@@ -150,6 +151,7 @@ threads = {threads}
 header_timeout = {header_timeout}
 body_timeout = {body_timeout}
 recheck_after = {recheck_after}
+read_ahead = {read_ahead}
 """,
     # gunicorn hands each request body to Zope as it arrives: a tus PATCH is
     # written block by block and a connection cut mid-body keeps what
@@ -249,10 +251,13 @@ def main() -> None:
         "header_timeout": os.environ.get("HEADER_TIMEOUT", "30"),
         "body_timeout": os.environ.get("BODY_TIMEOUT", "60"),
         "recheck_after": os.environ.get("RECHECK_AFTER", "60"),
+        "read_ahead": os.environ.get("READ_AHEAD", str(8 << 20)),
     }
     for name in ("header_timeout", "body_timeout", "recheck_after"):
         if not _seconds(values[name]):
             sys.exit(f"{name.upper()}={values[name]} is not a number of seconds (> 0)")
+    if not values["read_ahead"].isdigit():
+        sys.exit(f"READ_AHEAD={values['read_ahead']} is not a number of bytes")
     values["server_main"] = SERVER_MAIN[server].format(**values)
     values["zodb_server"] = os.environ.get("ZODB_SERVER", "")
     values["zodb_dsn"] = os.environ.get("ZODB_DSN", "")

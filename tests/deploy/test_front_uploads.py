@@ -46,8 +46,14 @@ class Switch(NoteCompletion):
     def __init__(self) -> None:
         super().__init__(defer=True)
         self.refuse = False
+        #: Seconds the host takes to decide on each append.
+        self.decide_in = 0.0
+        #: When each decision was made (time.monotonic()).
+        self.decided_at: list[float] = []
 
     def before_append(self, request, info) -> None:
+        time.sleep(self.decide_in)
+        self.decided_at.append(time.monotonic())
         if self.refuse:
             raise HookRefused(403, "you may no longer add here")
 
@@ -282,3 +288,115 @@ def test_a_stop_at_once_cuts_bodies_in_flight_and_keeps_them(uploads):
     info_path = server.server.app.store.info_path(upload_id)
     assert os.path.exists(info_path)
     assert server.server.app.store.get_info(upload_id).offset == 2 * MIB
+
+
+# -- reading ahead while the host decides (deploy/front/prefetch.py) -----------
+
+
+@pytest.fixture
+def patient_read_ahead(monkeypatch):
+    """Read ahead waits long enough for a body on a machine busy with tests."""
+    from collective.tusupload.deploy.front import uploads as front_uploads
+
+    monkeypatch.setattr(front_uploads, "READ_AHEAD_WAIT", 5.0)
+
+
+@pytest.mark.parametrize("read_ahead", [32 * MIB, 0], ids=["ahead", "not-ahead"])
+def test_a_body_is_received_while_the_host_decides(
+    uploads, patient_read_ahead, read_ahead
+):
+    # 32 MiB is more than the kernel's socket buffers hold on loopback: the
+    # client's send can only end before the host's yes if the server read on.
+    server, app, hooks = uploads(read_ahead=read_ahead, read_ahead_total=32 * MIB)
+    data = os.urandom(32 * MIB)
+    url = create(server, len(data) + 1)
+    hooks.decide_in = 1.0
+    with server.connect(timeout=30) as sock:
+        sock.sendall(patch_head(url, 0, len(data)) + data)
+        sent_at = time.monotonic()
+        status, headers, _ = read_reply(sock)
+    assert (status, headers["upload-offset"]) == (204, str(len(data)))
+    assert (sent_at < hooks.decided_at[0]) is bool(read_ahead)
+    hooks.decide_in = 0.0
+    assert patch(url, b"!", len(data)).status_code in (200, 204)
+    [digest] = app.finished.values()
+    assert digest == hashlib.sha256(data + b"!").hexdigest()
+
+
+def test_a_body_read_ahead_is_not_stored_when_refused(uploads, patient_read_ahead):
+    server, _, hooks = uploads()
+    url = create(server, 4 * MIB)
+    hooks.refuse = True
+    hooks.decide_in = 0.3
+    with server.connect() as sock:
+        sock.sendall(patch_head(url, 0, MIB) + b"x" * MIB)
+        status, headers, body = read_reply(sock)
+        assert status == 403
+        assert b"you may no longer add here" in body
+        if headers.get("connection") != "close":
+            # The body was drained: the connection serves the next request.
+            sock.sendall(b"GET /page HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert read_reply(sock)[0] == 200
+    hooks.refuse = False
+    assert offset_of(url) == 0
+
+
+def test_a_slow_start_is_stored_whole(uploads):
+    # Read ahead gives up after READ_AHEAD_WAIT; the rest streams as before.
+    server, app, _ = uploads()
+    data = os.urandom(2 * MIB)
+    url = create(server, len(data))
+    with server.connect() as sock:
+        sock.sendall(patch_head(url, 0, len(data)) + data[:100_000])
+        time.sleep(0.3)
+        sock.sendall(data[100_000:])
+        status, headers, _ = read_reply(sock)
+    assert (status, headers["upload-offset"]) == (204, str(len(data)))
+    assert list(app.finished.values()) == [hashlib.sha256(data).hexdigest()]
+
+
+def test_a_disconnect_while_the_host_decides_keeps_what_arrived(
+    uploads, patient_read_ahead
+):
+    server, _, hooks = uploads()
+    url = create(server, 4 * MIB)
+    hooks.decide_in = 0.5
+    with server.connect() as sock:
+        sock.sendall(patch_head(url, 0, 4 * MIB) + b"k" * 300_000)
+        time.sleep(0.1)
+    deadline = time.monotonic() + 10
+    while offset_of(url) != 300_000 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert offset_of(url) == 300_000
+
+
+def test_appends_past_the_read_ahead_budget_are_stored_without_it(uploads):
+    server, app, hooks = uploads(read_ahead=MIB, read_ahead_total=MIB)
+    hooks.decide_in = 0.2
+    files = [os.urandom(3 * MIB) for _ in range(3)]
+    urls = [create(server, len(data)) for data in files]
+    replies = {}
+
+    def send(url, data):
+        replies[url] = patch(url, data, 0)
+
+    threads = [threading.Thread(target=send, args=pair) for pair in zip(urls, files)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert all(reply.status_code in (200, 204) for reply in replies.values())
+    assert sorted(app.finished.values()) == sorted(
+        hashlib.sha256(data).hexdigest() for data in files
+    )
+    # One buffer was made, and it was lent out again and again.
+    assert server.server.read_ahead_buffers.made == 1
+
+
+def test_read_ahead_is_a_setting_of_bytes():
+    from collective.tusupload.deploy.front.settings import FrontSettings
+
+    assert FrontSettings.from_options({"read_ahead": "0"}).read_ahead == 0
+    assert FrontSettings().read_ahead == 8 * MIB
+    with pytest.raises(ValueError, match="read_ahead must be 0 or more"):
+        FrontSettings.from_options({"read-ahead": "-1"})

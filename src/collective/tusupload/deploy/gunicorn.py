@@ -71,6 +71,8 @@ NOT_GUNICORNS = WAITRESS_ONLY | {
     "max_body",
     "drain_limit",
     "block_size",
+    "read_ahead",
+    "read_ahead_total",
 }
 
 

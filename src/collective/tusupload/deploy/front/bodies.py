@@ -22,6 +22,7 @@ import h11
 import io
 import select
 import socket
+import threading
 import time
 
 
@@ -86,6 +87,15 @@ class SocketBody(io.RawIOBase):
         self._full_receives = 0
         self._poller = select.poll()
         self._poller.register(sock.fileno(), select.POLLIN | select.POLLPRI)
+        # Read ahead (see :mod:`.prefetch`): set while a body thread receives
+        # the body's start; what it received is given out after ``pending``.
+        self._ahead_done: threading.Event | None = None
+        self._ahead_buffer: bytearray | None = None
+        self._ahead = memoryview(b"")
+        #: Whether blocks read ahead may be given out as views of the pooled
+        #: buffer (the server's own store writes them before the next read);
+        #: an application that reads the body gets copies.
+        self.views = False
 
     # -- state ----------------------------------------------------------------
 
@@ -134,6 +144,8 @@ class SocketBody(io.RawIOBase):
             while block := self.read(self.block_size):
                 blocks.append(block)
             return b"".join(blocks)
+        if self._ahead_done is not None:
+            self._ahead_done.wait()
         if self.ended or self.cut is not None or size == 0:
             return b""
         if self.on_first_read is not None:
@@ -157,6 +169,9 @@ class SocketBody(io.RawIOBase):
             self.received += len(block)
             if self.length is not None and self.received >= self.length:
                 self.ended = True
+            if isinstance(block, memoryview):
+                # A view of the read-ahead buffer goes out alone, uncopied.
+                break
         data = b"".join(blocks) if len(blocks) != 1 else blocks[0]
         if data and self.guard is not None and not self.guard():
             self.received -= len(data)
@@ -178,6 +193,9 @@ class SocketBody(io.RawIOBase):
             block = bytes(self.pending[:wanted])
             del self.pending[:wanted]
             return block
+        if self._ahead:
+            view, self._ahead = self._ahead[:wanted], self._ahead[wanted:]
+            return view if self.views else bytes(view)
         return self._receive(wanted, wait)
 
     def _receive(self, wanted: int, wait: bool) -> bytes:
@@ -254,6 +272,33 @@ class SocketBody(io.RawIOBase):
             else:
                 self.cut = DISCONNECTED
                 return b""
+
+    # -- reading ahead (see :mod:`.prefetch`) -----------------------------------
+
+    def start_ahead(self) -> None:
+        """A body thread is about to receive the body's start: reads wait for it."""
+        self._ahead_done = threading.Event()
+
+    def end_ahead(self, buffer: bytearray, count: int) -> None:
+        """The body thread received ``count`` bytes into ``buffer`` (or none)."""
+        self._ahead_buffer = buffer
+        self._ahead = memoryview(buffer)[:count]
+        assert self._ahead_done is not None
+        self._ahead_done.set()
+
+    @property
+    def ahead_received(self) -> bool:
+        """Whether reading ahead is over (or never started)."""
+        return self._ahead_done is None or self._ahead_done.is_set()
+
+    def release_ahead(self) -> bytearray | None:
+        """The buffer read ahead into, once nothing more is read from it."""
+        if self._ahead_done is None:
+            return None
+        self._ahead_done.wait()
+        buffer, self._ahead_buffer = self._ahead_buffer, None
+        self._ahead = memoryview(b"")
+        return buffer
 
     def drain(self, limit: int) -> bool:
         """Read and drop the rest of the body, if it is at most ``limit`` bytes.

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from collective.tusupload.deploy.front.environ import Listener
 from collective.tusupload.deploy.front.heads import RequestHead
+from collective.tusupload.deploy.front.prefetch import BufferPool
 from collective.tusupload.deploy.front.replies import Reply
 from collective.tusupload.deploy.front.settings import FrontSettings
+from concurrent.futures import Executor
 from typing import Any
 from typing import Protocol
 
@@ -24,6 +26,10 @@ class AppHost(Protocol):
     settings: FrontSettings
     listener: Listener
     stopping: bool
+    #: Buffers for reading appends ahead (see :mod:`.prefetch`).
+    read_ahead_buffers: BufferPool
+    #: Threads that receive and store upload bodies.
+    body_threads: Executor
 
     async def call_app(self, environ: dict) -> Reply:
         """Run the application on ``environ`` in one of its threads."""

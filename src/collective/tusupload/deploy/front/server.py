@@ -26,6 +26,7 @@ from collections.abc import Callable
 from collective.tusupload.deploy.front import application
 from collective.tusupload.deploy.front.connection import Connection
 from collective.tusupload.deploy.front.environ import Listener
+from collective.tusupload.deploy.front.prefetch import BufferPool
 from collective.tusupload.deploy.front.replies import Reply
 from collective.tusupload.deploy.front.settings import FrontSettings
 from concurrent.futures import ThreadPoolExecutor
@@ -66,6 +67,9 @@ class FrontServer:
         )
         self.body_threads = ThreadPoolExecutor(
             self.settings.connection_limit, thread_name_prefix="front-body"
+        )
+        self.read_ahead_buffers = BufferPool(
+            self.settings.read_ahead, self.settings.read_ahead_total
         )
         self.connections: set[Connection] = set()
         self.listener: Listener | None = None

@@ -31,6 +31,11 @@ class FrontSettings:
     :ivar graceful_timeout: seconds a stop waits for requests in flight.
     :ivar url_scheme: ``http``, or ``https`` behind a proxy that ends TLS.
     :ivar block_size: largest block read from an upload body, in bytes.
+    :ivar read_ahead: bytes of an append's body received into memory while
+        the application decides on it (0: none; see :mod:`.prefetch`).
+    :ivar read_ahead_total: the most memory all appends may hold read
+        ahead at once, in bytes; an append that finds it spent is not
+        read ahead.
     """
 
     host: str = "127.0.0.1"
@@ -46,6 +51,8 @@ class FrontSettings:
     graceful_timeout: float = 30.0
     url_scheme: str = "http"
     block_size: int = 1 << 20
+    read_ahead: int = 8 << 20
+    read_ahead_total: int = 64 << 20
 
     @classmethod
     def from_options(cls, options: dict[str, str]) -> FrontSettings:
@@ -78,6 +85,9 @@ class FrontSettings:
         for name in ("threads", "connection_limit", "block_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        for name in ("read_ahead", "read_ahead_total"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 or more bytes")
         for name in (
             "header_timeout",
             "keepalive_timeout",

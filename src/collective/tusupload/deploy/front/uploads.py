@@ -7,7 +7,8 @@ phases of :mod:`collective.tusupload.core.handoff`:
    :class:`~collective.tusupload.core.handoff.Handoff` in its environ. A
    host that knows it (Plone's ``@tus-upload``, the tus filter) checks
    everything and answers with a permit; its thread is free again within
-   milliseconds. A refusal is sent as the host made it.
+   milliseconds. A refusal is sent as the host made it. Meanwhile a body
+   thread receives the body's start into memory (:mod:`.prefetch`).
 2. A *body thread* (not one of the application's, and with no ZODB
    connection) reads the body from the socket and appends it with the
    permit's handler. While the body streams, the host is asked again every
@@ -28,6 +29,7 @@ from collective.tusupload.core.handoff import Handoff
 from collective.tusupload.core.handoff import Permit
 from collective.tusupload.core.handoff import RECHECK
 from collective.tusupload.core.request import TusResponse
+from collective.tusupload.deploy.front import prefetch
 from collective.tusupload.deploy.front.bodies import REFUSED
 from collective.tusupload.deploy.front.bodies import SocketBody
 from collective.tusupload.deploy.front.heads import RequestHead
@@ -70,6 +72,12 @@ def is_append(head: RequestHead) -> bool:
     return media_type.strip().lower() in UPLOAD_MEDIA_TYPES
 
 
+#: The longest a body thread waits for an append's start to arrive while
+#: the application decides (see :mod:`.prefetch`): a few of its answers,
+#: and short enough that a slow client's bytes soon stream as without it.
+READ_AHEAD_WAIT = 0.05
+
+
 async def serve(
     connection: Peer, parser: h11.Connection, head: RequestHead, environ: dict
 ) -> bool:
@@ -87,6 +95,45 @@ async def serve(
         parser=parser if chunked else None,
         on_first_read=_continue_sender(connection) if head.expects_continue else None,
     )
+    buffer = _read_ahead(server, body)
+    try:
+        return await _serve(connection, head, environ, body)
+    finally:
+        if buffer is not None:
+            await _give_back(server, body)
+
+
+def _read_ahead(server: AppHost, body: SocketBody) -> bytearray | None:
+    """Start receiving the body's start while the application decides."""
+    count = prefetch.wanted(body, server.settings.read_ahead)
+    buffer = server.read_ahead_buffers.take() if count else None
+    if buffer is not None:
+        body.start_ahead()
+        server.body_threads.submit(
+            prefetch.receive_ahead,
+            body,
+            buffer,
+            count,
+            min(READ_AHEAD_WAIT, server.settings.body_timeout),
+        )
+    return buffer
+
+
+async def _give_back(server: AppHost, body: SocketBody) -> None:
+    if body.ahead_received:
+        buffer = body.release_ahead()
+    else:
+        # Still receiving (a refusal that did not read the body): not in the loop.
+        buffer = await server.in_body_thread(body.release_ahead)
+    if buffer is not None:
+        server.read_ahead_buffers.give_back(buffer)
+
+
+async def _serve(
+    connection: Peer, head: RequestHead, environ: dict, body: SocketBody
+) -> bool:
+    server = connection.server
+    settings = server.settings
     handoff = Handoff()
     environ["wsgi.input"] = body
     environ[ENVIRON_KEY] = handoff
@@ -111,6 +158,7 @@ async def serve(
     reply.done()
     recheck = Recheck(server, environ, permit)
     body.guard = recheck
+    body.views = True
     received = await server.in_body_thread(permit.receive, body, head.content_length)
     if body.cut == REFUSED and recheck.refusal is not None:
         final = recheck.refusal
