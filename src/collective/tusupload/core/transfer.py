@@ -85,7 +85,9 @@ class Prefixed:
     """A stream that gives ``first`` before the rest of ``stream`` (a peeked body)."""
 
     def __init__(self, first: bytes, stream) -> None:
-        self._first = first
+        # A stream may give out views of its buffer (the front server's
+        # read-ahead); the peeked bytes are kept as bytes of their own.
+        self._first = bytes(first)
         self._stream = stream
 
     def read(self, size: int = -1) -> bytes:
