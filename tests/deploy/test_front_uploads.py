@@ -400,3 +400,18 @@ def test_read_ahead_is_a_setting_of_bytes():
     assert FrontSettings().read_ahead == 8 * MIB
     with pytest.raises(ValueError, match="read_ahead must be 0 or more"):
         FrontSettings.from_options({"read-ahead": "-1"})
+
+
+def test_a_refusal_waits_for_reading_ahead_before_it_is_sent(uploads):
+    # The socket is in blocking mode while the body's start is received: the
+    # refusal is sent once that is over, and the loop serves others meanwhile.
+    server, _, hooks = uploads()
+    url = create(server, 4 * MIB)
+    hooks.refuse = True
+    with server.connect() as sock:
+        sock.sendall(patch_head(url, 0, 4 * MIB))
+        status, headers, _ = read_reply(sock)
+        assert status == 403
+        assert headers["connection"] == "close"
+        assert requests.get(server.url + "/page", timeout=5).text == "page"
+    assert server.server.read_ahead_buffers.made == 1

@@ -291,6 +291,11 @@ class SocketBody(io.RawIOBase):
         """Whether reading ahead is over (or never started)."""
         return self._ahead_done is None or self._ahead_done.is_set()
 
+    def wait_ahead(self) -> None:
+        """Wait until reading ahead is over (a body thread, never the loop)."""
+        if self._ahead_done is not None:
+            self._ahead_done.wait()
+
     def release_ahead(self) -> bytearray | None:
         """The buffer read ahead into, once nothing more is read from it."""
         if self._ahead_done is None:

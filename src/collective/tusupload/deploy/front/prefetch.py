@@ -98,5 +98,7 @@ def receive_ahead(body: SocketBody, buffer: bytearray, count: int, wait: float) 
 
 
 def _timeval(seconds: float) -> bytes:
+    # SO_RCVTIMEO 0 means no timeout: a wait is at least a microsecond.
+    seconds = max(seconds, 1e-6) if seconds else 0.0
     whole = int(seconds)
     return struct.pack("ll", whole, int((seconds - whole) * 1_000_000))

@@ -140,7 +140,11 @@ async def _serve(
     reply = await server.call_app(environ)
     permit = handoff.permit
     if permit is None:
-        # The host answered itself: a refusal, or it read the body.
+        # The host answered itself: a refusal, or it read the body. The
+        # socket is in blocking mode while the body's start is received
+        # (:mod:`.prefetch`); the loop must not send on it before that ends.
+        if not body.ahead_received:
+            await server.in_body_thread(body.wait_ahead)
         keep_alive = connection.keeps_open(head, reply)
         if keep_alive and not body.complete:
             # A client that waits for "100 Continue" sends no body now.
