@@ -224,6 +224,13 @@ def test_a_database_out_of_reach_is_503(tmp_path, monkeypatch):
         store = ZODBStore(database)
         info = new_upload(store, 4)
         stop()
+        # Only once the client has noticed: a call sent before it noticed
+        # waits for a reply from a server that is gone (ZEO's tpc_abort has
+        # no timeout), and the test would hang instead of failing.
+        deadline = time.monotonic() + 30
+        while database.storage.is_connected() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not database.storage.is_connected()
         with pytest.raises(errors.ServiceUnavailable) as refused:
             store.append(info.id, 0, [b"data"])
         assert refused.value.status == 503
