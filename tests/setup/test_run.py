@@ -205,6 +205,21 @@ def test_server_waitress_reads_request_bodies_in_large_blocks(tmp_path):
     assert server_config.server_choice(str(config)) == "waitress"
 
 
+def refused_instance(instance: Path, **env: str) -> subprocess.CompletedProcess:
+    """make_instance.py with ``env`` that it is expected to refuse."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_instance.py")],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PORT": str(free_port()),
+            "INSTANCE_DIR": str(instance),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+    )
+
+
 def test_read_ahead_reaches_the_front_server_and_is_checked(tmp_path):
     from collective.tusupload.deploy.front.settings import FrontSettings
 
@@ -213,33 +228,13 @@ def test_read_ahead_reaches_the_front_server_and_is_checked(tmp_path):
     options = dict(parser["server:main"])
     del options["use"]
     assert FrontSettings.from_options(options).read_ahead == 0
-    process = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "make_instance.py")],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PORT": str(free_port()),
-            "READ_AHEAD": "8M",
-            "INSTANCE_DIR": str(tmp_path / "other"),
-        },
-        capture_output=True,
-        text=True,
-    )
+    process = refused_instance(tmp_path / "other", READ_AHEAD="8M")
     assert process.returncode != 0
     assert process.stderr.strip() == "READ_AHEAD=8M is not a number of bytes"
 
 
 def test_unknown_server_is_refused_in_one_line(tmp_path):
-    process = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "make_instance.py")],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PORT": str(free_port()),
-            "SERVER": "uvicorn",
-            "INSTANCE_DIR": str(tmp_path / "instance"),
-        },
-        capture_output=True,
-        text=True,
-    )
+    process = refused_instance(tmp_path / "instance", SERVER="uvicorn")
     assert process.returncode != 0
     assert (
         process.stderr.strip()
