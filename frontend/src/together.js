@@ -210,6 +210,9 @@ export class Together {
           // Never a new upload: if this one is gone, the file fails.
           endpoint: declared.links['file-upload-session'],
           parallelUploads: 1,
+          // A file sent in parts before goes whole now (tus-js-client
+          // refuses boundaries without parallel uploads).
+          parallelUploadBoundaries: null,
           parallelUploadsDecided: true,
         },
       })

@@ -16,6 +16,7 @@ import { describeFailure, refusalBeforeSending } from './messages.js'
 import { Refusals } from './refusals.js'
 import { keepListRoles } from './roles.js'
 import { FILES_AT_ONCE, tusOptionsFor } from './speed.js'
+import { boundariesStorage, uppyBoundaries } from './storage.js'
 import { Together } from './together.js'
 
 const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000]
@@ -94,6 +95,9 @@ export function start (element) {
     retryDelays: RETRY_DELAYS,
     storeFingerprintForResuming: true,
     removeFingerprintOnSuccess: true,
+    // A file sent in parts continues only in parts of the same sizes
+    // (storage.js); one storage for all files, as file.tus is kept as JSON.
+    urlStorage: boundariesStorage(uppyBoundaries(uppy, config.endpoint)),
     // The first piece goes with the request that creates the upload.
     uploadDataDuringCreation: true,
     // The final reply carries the new item's JSON only when asked (RFC 7240).

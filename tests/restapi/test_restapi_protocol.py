@@ -10,6 +10,7 @@ from plone import api
 
 import email.utils
 import hashlib
+import os
 import requests
 import time
 import transaction
@@ -309,6 +310,41 @@ class TestConcatenation:
         assert head.headers["Upload-Length"] == str(len(PAYLOAD))
         assert head.headers["Upload-Concat"] == "final;" + " ".join(urls)
         assert head.content == b""
+
+    def test_parts_placed_by_their_layout_become_one_file_without_a_copy(
+        self, site, alice, upload_dir
+    ):
+        """The pages' parts say where they go (concat-layout): the store
+        writes them in one shared file, which the File's blob then takes."""
+        payload = PAYLOAD * 2
+        sizes = [8192, 4096, len(payload) - 12288]  # distinct: one part each
+        layout = " ".join(["f" * 32, *map(str, sizes)])
+        urls = []
+        for size in sizes:
+            created = alice.create(
+                size, headers={"Upload-Concat": "partial"}, concat_layout=layout
+            )
+            assert created.status_code == 201, created.text
+            urls.append(created.headers["Location"])
+        # Out of order, as parallel requests arrive.
+        for url, begin, size in reversed(list(zip(urls, [0, 8192, 12288], sizes))):
+            piece = payload[begin : begin + size]
+            assert alice.patch(url, piece, 0).status_code == 204
+        response = alice.create(
+            headers={"Upload-Concat": "final;" + " ".join(urls)},
+            filename="placed.bin",
+        )
+        assert response.status_code == 201, response.text
+        assert download(response.headers["Content-Location"]) == payload
+        head = alice.head(response.headers["Location"])
+        assert head.headers["Upload-Offset"] == str(len(payload))
+        # Parts, group file and claims are gone; only records remain.
+        leftovers = [
+            name
+            for name in os.listdir(upload_dir)
+            if not name.endswith((".info", ".lock"))
+        ]
+        assert leftovers == []
 
     def test_unfinished_partials_complete_later(self, site, alice):
         first = self.partials(alice, [PAYLOAD[:7000]])[0]

@@ -206,3 +206,29 @@ def test_concatenation_not_supported_by_store_is_400(tmp_path, client_for):
         "POST", headers={"Upload-Concat": "partial", "Upload-Length": "1"}
     )
     assert response.status == 400
+
+
+def test_parts_with_a_layout_hint_join_right_on_every_store(client, store):
+    """The concat-layout hint places parts where a store can; the bytes are
+    the same either way."""
+    from collective.tusupload.core.joins import LAYOUT_KEY
+    from collective.tusupload.core.metadata import format_metadata
+
+    sizes = [8192, 4096, 10]
+    hint = " ".join(["0123456789abcdef0123456789abcdef", *map(str, sizes)])
+    headers = {
+        "Upload-Concat": "partial",
+        "Upload-Metadata": format_metadata({LAYOUT_KEY: hint}),
+    }
+    payload = bytes(range(256)) * 48 + b"0123456789"
+    ids, start = [], 0
+    for size in sizes:
+        upload_id = client.create(size, headers=headers)
+        assert client.patch(upload_id, 0, payload[start : start + size]).status == 204
+        ids.append(upload_id)
+        start += size
+    response = create_final(client, *(f"{BASE}/{upload_id}" for upload_id in ids))
+    assert response.status == 201
+    final_id = response.headers["Location"].rsplit("/", 1)[1]
+    assert data_of(store, final_id) == payload
+    assert client.head(final_id).headers["Upload-Offset"] == str(len(payload))

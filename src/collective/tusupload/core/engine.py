@@ -34,6 +34,7 @@ from collective.tusupload.core.info import check_upload_id
 from collective.tusupload.core.info import new_upload_id
 from collective.tusupload.core.info import total_length
 from collective.tusupload.core.info import UploadInfo
+from collective.tusupload.core.joins import placement_of
 from collective.tusupload.core.limits import Limits
 from collective.tusupload.core.locks import Lease
 from collective.tusupload.core.locks import Locker
@@ -41,6 +42,7 @@ from collective.tusupload.core.removal import REMOVE_TIMEOUT
 from collective.tusupload.core.removal import remove_upload
 from collective.tusupload.core.request import TusRequest
 from collective.tusupload.core.sizes import BLOCK_SIZE
+from collective.tusupload.core.store import SharedPartials
 from collective.tusupload.core.store import Store
 from collective.tusupload.core.store import Termination
 from collective.tusupload.core.transfer import Body
@@ -152,7 +154,7 @@ class Engine:
         """Describe a new upload (not stored yet); 413 over the maximum."""
         self.limits.check_length(length)
         now = self.clock()
-        return UploadInfo(
+        info = UploadInfo(
             id=new_upload_id(),
             length=length,
             metadata=metadata,
@@ -161,6 +163,12 @@ class Engine:
             principal=request.principal,
             is_partial=is_partial,
         )
+        if is_partial and isinstance(self.store, SharedPartials):
+            placement = placement_of(metadata, length, request.principal)
+            if placement is not None:
+                info.join_group = placement.group
+                info.join_offset = placement.offset
+        return info
 
     def new_final(
         self,
@@ -196,7 +204,7 @@ class Engine:
         if body is not None:
             self.limits.check_body(info, body.length, max_append)
         self.hooks.before_create(request, info)
-        self.store.create(info)
+        info = self.store.create(info)
         try:
             if info.is_final:
                 self.finisher.link_partials(info)

@@ -68,6 +68,9 @@ class UploadInfo:
         as ``{hashlib name: base64 digest}``; checked when the upload completes.
     ``extra``
         the host's own record of the upload (Plone: :mod:`...record`).
+    ``join_group``, ``join_offset``
+        a partial upload whose bytes a store keeps in the file of its join
+        group, at ``join_offset`` (see :mod:`.joins`); None: its own data.
     """
 
     id: str
@@ -85,6 +88,8 @@ class UploadInfo:
     final_ids: list[str] = field(default_factory=list)
     repr_digests: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    join_group: str | None = None
+    join_offset: int = 0
 
     @property
     def is_deferred(self) -> bool:

@@ -15,6 +15,10 @@ advertise exactly those (tus: ``Tus-Extension``):
   a generic join a store may replace by a native one;
 - :class:`DeferredLength`: an upload may begin before its length is known.
 
+:class:`SharedPartials` is a store's own ability, not the protocol's: it
+keeps the partial uploads of one final in one file, so joining them copies
+nothing (see :mod:`.joins`).
+
 What only the cleanup asks (files a crash left, how old an upload is) is
 :class:`Leftovers`; a store without it has nothing to leave behind.
 
@@ -187,6 +191,19 @@ class Concatenation:
                         yield block
 
         return self.append(upload_id, 0, blocks())
+
+
+class SharedPartials:
+    """A store that writes partial uploads in place in their group's file.
+
+    Inherited beside :class:`Concatenation`. The engine sets a new partial
+    upload's ``join_group`` and ``join_offset`` (from its ``concat-layout``
+    hint, :mod:`.joins`) only for such a store; :meth:`Store.create` may
+    still decline (a region given already, a group joined already) and
+    returns the info without them then. :meth:`Concatenation.concatenate`
+    takes the group's file as the final's data when the final names exactly
+    its parts, in order, and copies otherwise.
+    """
 
 
 class Leftovers(abc.ABC):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collective.tusupload.core.filestore import layout
 from collective.tusupload.core.filestore.locker import LOCK_SUFFIX
+from collective.tusupload.core.filestore.shared import CLAIMS_SUFFIX
 from collective.tusupload.core.info import check_upload_id
 from collective.tusupload.core.store import Leftovers
 
@@ -17,8 +18,9 @@ import os
 class FileLeftovers(Leftovers):
     """Leftovers of uploads in ``self.directory``.
 
-    A mixin of :class:`~.store.FileStore`, whose ``list_ids``, ``data_path``
-    and ``info_path`` it uses.
+    A mixin of :class:`~.store.FileStore`, whose ``list_ids``, ``data_path``,
+    ``info_path`` and ``_data_size`` it uses. A join group's files
+    (:mod:`.shared`) have no info: a group never joined is an orphan.
     """
 
     directory: str
@@ -41,7 +43,8 @@ class FileLeftovers(Leftovers):
         return sorted(orphans)
 
     def remove_orphan(self, upload_id: str) -> int:
-        """Remove data and temp files of an id without info (not its lock file)."""
+        """Remove data, claims and temp files of an id without info (not its
+        lock file)."""
         freed = 0
         prefix = check_upload_id(upload_id)
         for name in os.listdir(self.directory):
@@ -49,6 +52,7 @@ class FileLeftovers(Leftovers):
                 name.startswith(prefix + layout.INFO_SUFFIX + layout.TEMP_MARKER)
                 or name.startswith(prefix + layout.DATA_SUFFIX + layout.TEMP_MARKER)
                 or name == prefix + layout.DATA_SUFFIX
+                or name == prefix + CLAIMS_SUFFIX
             ):
                 path = os.path.join(self.directory, name)
                 freed += layout.size_of(path)
@@ -60,13 +64,16 @@ class FileLeftovers(Leftovers):
         return os.path.exists(self.data_path(upload_id))
 
     def usage(self, upload_id: str) -> int:
-        """Return the bytes taken by all files of ``upload_id``."""
+        """Return the bytes taken by all files of ``upload_id`` (of a placed
+        part's shared file, its region's)."""
         prefix = check_upload_id(upload_id) + "."
-        return sum(
-            layout.size_of(os.path.join(self.directory, name))
-            for name in os.listdir(self.directory)
-            if name.startswith(prefix)
-        )
+        total = 0
+        for name in os.listdir(self.directory):
+            if name == upload_id + layout.DATA_SUFFIX:
+                total += self._data_size(upload_id, self._region(upload_id)) or 0
+            elif name.startswith(prefix):
+                total += layout.size_of(os.path.join(self.directory, name))
+        return total
 
     def has_leftovers(self, upload_id: str) -> bool:
         """Whether files of ``upload_id`` other than its lock file remain."""

@@ -10,6 +10,10 @@ The same directory usually holds the ``<id>.lock`` files of a
 :class:`~.locker.FileLocker`; they are the locker's, and the store leaves
 them alone.
 
+A partial upload that says where it belongs in its final upload
+(``join_group``) is written in place in one file its group shares, and the
+final takes that file without a copy: see :mod:`.shared`.
+
 The info file is the truth: its ``offset`` only advances after the data up to
 it is on disk, so a crash leaves at worst a data file that is *longer* than
 the info says. Such surplus bytes are ignored and cut off before the next
@@ -32,12 +36,18 @@ from collective.tusupload.core.disk import no_space_as_507
 from collective.tusupload.core.filestore import infofile
 from collective.tusupload.core.filestore import layout
 from collective.tusupload.core.filestore.leftovers import FileLeftovers
+from collective.tusupload.core.filestore.shared import Group
+from collective.tusupload.core.filestore.shared import Region
+from collective.tusupload.core.filestore.shared import region_of
+from collective.tusupload.core.filestore.shared import RegionReader
+from collective.tusupload.core.filestore.shared import stored_in
 from collective.tusupload.core.info import check_upload_id
 from collective.tusupload.core.info import is_valid_upload_id
 from collective.tusupload.core.info import UploadInfo
 from collective.tusupload.core.regions import copy_region
 from collective.tusupload.core.store import Concatenation
 from collective.tusupload.core.store import DeferredLength
+from collective.tusupload.core.store import SharedPartials
 from collective.tusupload.core.store import Store
 from collective.tusupload.core.store import Termination
 from typing import BinaryIO
@@ -61,12 +71,20 @@ DEFAULT_FSYNC = False
 INFO_READ_ATTEMPTS = 3
 
 
-class FileStore(Store, Termination, Concatenation, DeferredLength, FileLeftovers):
+class FileStore(
+    Store,
+    Termination,
+    Concatenation,
+    SharedPartials,
+    DeferredLength,
+    FileLeftovers,
+):
     """A :class:`Store` with one data file and one info file per upload.
 
     It allows every protocol extension (termination, concatenation with a
-    join in the kernel, deferred length) and can leave files behind after a
-    crash, which it finds for the cleanup (:class:`Leftovers`).
+    join in the kernel, or none for parts written in place, deferred
+    length) and can leave files behind after a crash, which it finds for the
+    cleanup (:class:`Leftovers`).
 
     :param directory: where uploads live; created if missing.
     :param fsync: flush data and info to stable storage before the offset
@@ -93,8 +111,11 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, FileLeftovers
         """Return the path of the info file."""
         return self._path(upload_id, layout.INFO_SUFFIX)
 
-    def local_path(self, upload_id: str) -> str:
-        """The data file is local: its path (see :meth:`data_path`)."""
+    def local_path(self, upload_id: str) -> str | None:
+        """The data file's path (see :meth:`data_path`); None for a placed part,
+        whose file holds other parts' bytes too."""
+        if self._region(upload_id) is not None:
+            return None
         return self.data_path(upload_id)
 
     # -- info -------------------------------------------------------------
@@ -102,15 +123,24 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, FileLeftovers
     def create(self, info: UploadInfo) -> UploadInfo:
         """Create the empty data file, then the info (which makes it exist).
 
+        A partial upload with a place gets its group's file instead, if its
+        region is free; otherwise it is created as any other (and returned
+        without its place).
+
         :raises errors.InsufficientStorage: if the upload's length is more
             than the free space, or the disk is full; no file is left then.
         """
         self._check_free_space(info.length)
         data_path = self.data_path(info.id)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        region = region_of(info)
         with no_space_as_507():
-            descriptor = os.open(data_path, flags, 0o600)
-        os.close(descriptor)
+            if region is None or not self._group(info).claim(
+                info.id, region, data_path
+            ):
+                info.join_group = None
+                info.join_offset = 0
+                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                os.close(os.open(data_path, flags, 0o600))
         try:
             self.update_info(info)
         except BaseException:
@@ -136,6 +166,15 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, FileLeftovers
 
     def get_info(self, upload_id: str) -> UploadInfo:
         """Read the info; clamp the offset to the bytes really on disk."""
+        info = self._load_info(upload_id)
+        on_disk = self._data_size(upload_id, region_of(info))
+        if on_disk is not None and on_disk < info.offset:
+            # Only possible after a power loss with fsync=False.
+            info.offset = on_disk
+        return info
+
+    def _load_info(self, upload_id: str) -> UploadInfo:
+        """The info as stored."""
         path = self.info_path(upload_id)
         try:
             info = UploadInfo.from_dict(json.loads(self._read_info_payload(path)))
@@ -145,11 +184,17 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, FileLeftovers
             raise errors.NotFound("upload info unreadable") from error
         if info.id != upload_id:
             raise errors.NotFound()
-        on_disk = self._data_size(upload_id)
-        if on_disk is not None and on_disk < info.offset:
-            # Only possible after a power loss with fsync=False.
-            info.offset = on_disk
         return info
+
+    def _region(self, upload_id: str) -> Region | None:
+        """The region of a placed partial upload; None for its own file."""
+        try:
+            return region_of(self._load_info(upload_id))
+        except errors.NotFound:
+            return None
+
+    def _group(self, info: UploadInfo) -> Group:
+        return Group(self.directory, check_upload_id(info.join_group))
 
     @staticmethod
     def _read_info_payload(path: str) -> bytes:
@@ -219,18 +264,28 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, FileLeftovers
     # -- data -------------------------------------------------------------
 
     def append(self, upload_id: str, offset: int, blocks: Iterable[bytes]) -> int:
-        """Cut the data to ``offset``, then append ``blocks``; return bytes written."""
+        """Cut the data to ``offset``, then append ``blocks``; return bytes written.
+
+        A placed part writes in its region and cuts nothing (the file is
+        shared); what lies past its offset is written over.
+        """
         written = 0
-        with no_space_as_507(), self._open_for_writing(upload_id) as data_file:
-            self._cut_to(data_file, offset)
+        region = self._region(upload_id)
+        with no_space_as_507(), self._open_for_writing(upload_id, region) as data_file:
+            start = self._cut_to(data_file, offset, region)
             descriptor = data_file.fileno()
             try:
                 # Straight to the kernel, unbuffered: a block is in the file
                 # before the next is asked for (see Store.append).
                 for block in blocks:
                     view = memoryview(block)
+                    if (
+                        region is not None
+                        and offset + written + len(view) > region.length
+                    ):
+                        raise errors.PastLength()
                     while view:
-                        count = os.pwrite(descriptor, view, offset + written)
+                        count = os.pwrite(descriptor, view, start + offset + written)
                         if not count:
                             raise OSError(errno.ENOSPC, "no byte was written")
                         written += count
@@ -264,24 +319,34 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, FileLeftovers
         count: int,
     ) -> int:
         """Cut the data to ``offset``, then copy the region in the kernel."""
-        with no_space_as_507(), self._open_for_writing(upload_id) as data_file:
-            self._cut_to(data_file, offset)
+        region = self._region(upload_id)
+        if region is not None:
+            count = min(count, region.length - offset)
+        with no_space_as_507(), self._open_for_writing(upload_id, region) as data_file:
+            start = self._cut_to(data_file, offset, region)
             written = copy_region(
-                source_fd, source_offset, data_file.fileno(), offset, count
+                source_fd, source_offset, data_file.fileno(), start + offset, count
             )
             self._flush(data_file.fileno())
         return written
 
     def concatenate(self, upload_id: str, partials: list[UploadInfo]) -> int:
-        """Copy the partials' data files into ``upload_id``'s, in the kernel."""
+        """Take the partials' shared file as ``upload_id``'s data if they are
+        all of its group, in order (see :mod:`.shared`); else copy their data
+        into ``upload_id``'s, in the kernel."""
+        joined = self._join_in_place(upload_id, partials)
+        if joined is not None:
+            return joined
         written = 0
         with no_space_as_507(), self._open_for_writing(upload_id) as data_file:
             self._cut_to(data_file, 0)
             for partial in partials:
                 count = partial.length or 0
-                with self.open_data(partial.id) as source:
+                region = region_of(partial)
+                start = region.start if region is not None else 0
+                with open(self.data_path(partial.id), "rb") as source:
                     copied = copy_region(
-                        source.fileno(), 0, data_file.fileno(), written, count
+                        source.fileno(), start, data_file.fileno(), written, count
                     )
                 written += copied
                 if copied < count:
@@ -289,39 +354,86 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, FileLeftovers
             self._flush(data_file.fileno())
         return written
 
+    def _join_in_place(self, upload_id: str, partials: list[UploadInfo]) -> int | None:
+        """The partials' group file as ``upload_id``'s data; None if not theirs."""
+        if not partials or partials[0].join_group is None:
+            return None
+        if any(partial.join_group != partials[0].join_group for partial in partials):
+            return None
+        group = self._group(partials[0])
+        part_paths = [self.data_path(partial.id) for partial in partials]
+        if not group.seal(partials, part_paths):
+            return None
+        path = self.data_path(upload_id)
+        temp_path = f"{path}{layout.TEMP_MARKER}{secrets.token_hex(4)}"
+        try:
+            os.link(group.data_path, temp_path)
+            os.replace(temp_path, path)
+        except BaseException:
+            layout.unlink_quietly(temp_path)
+            raise
+        group.forget()
+        if self.fsync:
+            self._sync_directory()
+        return sum(partial.length or 0 for partial in partials)
+
     def truncate(self, upload_id: str, offset: int) -> None:
-        """Cut the data file back to ``offset`` bytes."""
+        """Cut the data file back to ``offset`` bytes (a placed part's bytes
+        past its offset are simply not counted, and written over)."""
+        if self._region(upload_id) is not None:
+            return
         with self._open_for_writing(upload_id) as data_file:
             data_file.truncate(offset)
             if self.fsync:
                 os.fdatasync(data_file.fileno())
 
     def open_data(self, upload_id: str) -> BinaryIO:
-        """Open the data file for reading."""
+        """Open the data file (a placed part: its region) for reading."""
+        region = self._region(upload_id)
         try:
+            if region is not None:
+                return RegionReader(self.data_path(upload_id), region)  # type: ignore[return-value]
             return open(self.data_path(upload_id), "rb")
         except FileNotFoundError:
             raise errors.NotFound() from None
 
     def remove(self, upload_id: str) -> int:
         """Remove info first (the upload stops existing), then the data."""
+        region = self._region(upload_id)
         freed = self._unlink(self.info_path(upload_id))
-        freed += self._unlink(self.data_path(upload_id))
+        freed += self._unlink_data(upload_id, region)
         if self.fsync:
             self._sync_directory()
         return freed
 
     def remove_data(self, upload_id: str) -> int:
         """Unlink the data file; the info stays."""
-        return self._unlink(self.data_path(upload_id))
+        return self._unlink_data(upload_id, self._region(upload_id))
 
     # -- helpers ------------------------------------------------------------
 
-    def _data_size(self, upload_id: str) -> int | None:
+    def _data_size(self, upload_id: str, region: Region | None = None) -> int | None:
+        """The bytes stored (a placed part: from its region's start, up to
+        the first hole); None without a data file."""
         try:
-            return os.stat(self.data_path(upload_id)).st_size
+            if region is None:
+                return os.stat(self.data_path(upload_id)).st_size
+            descriptor = os.open(self.data_path(upload_id), os.O_RDONLY)
         except FileNotFoundError:
             return None
+        try:
+            return stored_in(descriptor, region)
+        finally:
+            os.close(descriptor)
+
+    def _unlink_data(self, upload_id: str, region: Region | None) -> int:
+        """Unlink the data file; the bytes freed (a placed part: its region's,
+        counted as if it were the last to go)."""
+        if region is None:
+            return self._unlink(self.data_path(upload_id))
+        stored = self._data_size(upload_id, region) or 0
+        layout.unlink_quietly(self.data_path(upload_id))
+        return stored
 
     @staticmethod
     def _unlink(path: str) -> int:
@@ -333,17 +445,20 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, FileLeftovers
             return 0
         return size
 
-    def _open_for_writing(self, upload_id: str) -> BinaryIO:
+    def _open_for_writing(
+        self, upload_id: str, region: Region | None = None
+    ) -> BinaryIO:
         """Open the data file to change it, never writing through a hard link.
 
         A host that finished the upload may have hard-linked the data file
         into its own storage (Plone's blob). If that finish was not recorded
         (its transaction aborted, or the process died before recording
         it), the next write must not touch the linked bytes: the data file
-        is first replaced by a private copy.
+        is first replaced by a private copy. A placed part's links are its
+        group's, and it writes only in its region.
         """
         path = self.data_path(upload_id)
-        if os.stat(path).st_nlink > 1:
+        if region is None and os.stat(path).st_nlink > 1:
             self._unlink_copy(path)
         return open(path, "r+b")  # noqa: SIM115 - the caller closes it
 
@@ -365,13 +480,22 @@ class FileStore(Store, Termination, Concatenation, DeferredLength, FileLeftovers
             os.fdatasync(fd)
 
     @staticmethod
-    def _cut_to(data_file: BinaryIO, offset: int) -> None:
-        """Drop bytes past ``offset`` (a crash's surplus); refuse a short file."""
+    def _cut_to(data_file: BinaryIO, offset: int, region: Region | None = None) -> int:
+        """Drop bytes past ``offset`` (a crash's surplus); refuse a short file.
+
+        :returns: where the upload's bytes start in the file (a placed
+            part's region, whose surplus is written over instead).
+        """
+        if region is not None:
+            if stored_in(data_file.fileno(), region) < offset:
+                raise errors.OffsetMismatch("upload data is shorter than its offset")
+            return region.start
         size = os.fstat(data_file.fileno()).st_size
         if size < offset:
             raise errors.OffsetMismatch("upload data is shorter than its offset")
         if size > offset:
             data_file.truncate(offset)
+        return 0
 
     def _sync_directory(self) -> None:
         descriptor = os.open(self.directory, os.O_RDONLY)

@@ -10,6 +10,65 @@ export const FILES_AT_ONCE = 2;
 const CONNECTIONS = 6;
 const MOST_PARTS = 4;
 
+// Where each part of a file goes. The server writes every partial upload
+// at its offset in one shared file, so the final upload joins them without
+// copying a byte. tus-js-client sends the same metadata with every part,
+// so the parts have distinct sizes: the server tells which part a partial
+// upload is from its Upload-Length alone. Parts start at multiples of
+// BLOCK, a disk block. (The Classic page's partLayout is the same.)
+const BLOCK = 4096;
+
+/**
+ * The parts of a file of `size` bytes sent as `parts` partial uploads:
+ * part i (but the last) is BLOCK * (i + 1) bytes shorter than an equal
+ * share rounded down to BLOCK; the last takes the rest. Null when the file
+ * is too small for that (tus-js-client's equal split then).
+ *
+ * @returns {{boundaries: {start: number, end: number}[], sizes: number[]}|null}
+ */
+export function partLayout(size, parts) {
+  if (parts < 2) return null;
+  const base = Math.floor(size / parts / BLOCK) * BLOCK;
+  if (base <= parts * BLOCK) return null;
+  const sizes = [];
+  for (let i = 0; i < parts - 1; i++) sizes.push(base - (i + 1) * BLOCK);
+  sizes.push(size - sizes.reduce((sum, part) => sum + part, 0));
+  const boundaries = [];
+  let start = 0;
+  for (const part of sizes) {
+    boundaries.push({ start, end: start + part });
+    start += part;
+  }
+  return { boundaries, sizes };
+}
+
+/** A fresh token for one file's parts: 32 lowercase hex digits. */
+export function layoutToken() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The tus-js-client options that send a file as `parts` partial uploads
+ * (parts >= 2): with a layout (boundaries, and the concat-layout key in the
+ * partial uploads' metadata) when the file is large enough for one.
+ */
+export function partsOptions(file, parts) {
+  const options = {
+    parallelUploads: parts,
+    // Named, so that the site's list of pending uploads says what they are.
+    metadataForPartialUploads: {
+      filename: file.name,
+      'content-type': file.type || 'application/octet-stream',
+    },
+  };
+  const layout = partLayout(file.size, parts);
+  if (!layout) return options;
+  options.parallelUploadBoundaries = layout.boundaries;
+  options.metadataForPartialUploads['concat-layout'] = [layoutToken(), ...layout.sizes].join(' ');
+  return options;
+}
+
 /**
  * tus-js-client options for one file.
  *
@@ -28,15 +87,7 @@ export function tusOptionsFor(file, filesInUpload, settings) {
     : 1;
   const options = { chunkSize: settings.chunkSize, parallelUploads: 1 };
   if (parts < 2) return options;
-  return {
-    ...options,
-    parallelUploads: parts,
-    // Named, so that the site's list of pending uploads says what they are.
-    metadataForPartialUploads: {
-      filename: file.name,
-      'content-type': file.type || 'application/octet-stream',
-    },
-  };
+  return { ...options, ...partsOptions(file, parts) };
 }
 
 /** The metadata of a file's upload: only keys that have a value are sent. */

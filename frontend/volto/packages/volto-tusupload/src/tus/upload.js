@@ -8,6 +8,7 @@ import { Upload } from 'tus-js-client';
 import { describeFailure, retryableStatus } from './failures';
 import { whenOnline } from './server';
 import { Speedometer } from './speed';
+import { boundariesStorage, plainBoundaries, resumeOptions } from './storage';
 
 const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000];
 
@@ -26,6 +27,12 @@ export function itemFromResponse(response) {
   }
 }
 
+/** Whether the options' part boundaries are one per part. */
+function boundariesFit(options) {
+  const parts = options.parallelUploads || 1;
+  return parts > 1 && options.parallelUploadBoundaries?.length === parts;
+}
+
 /**
  * A file's upload.
  *
@@ -36,8 +43,9 @@ export class FileUpload {
   /**
    * @param {File} file
    * @param {object} options endpoint, headers, metadata, chunkSize,
-   *   parallelUploads, metadataForPartialUploads, maxSize, creationWithUpload,
-   *   onChange(upload), onProgress(upload) (else onChange), onDone(upload).
+   *   parallelUploads, parallelUploadBoundaries, metadataForPartialUploads,
+   *   maxSize, creationWithUpload, onChange(upload), onProgress(upload)
+   *   (else onChange), onDone(upload).
    */
   constructor(file, options) {
     this.file = file;
@@ -66,7 +74,7 @@ export class FileUpload {
       // went (tus fingerprints in localStorage): continue it there.
       try {
         const previous = await this.tus.findPreviousUploads();
-        if (previous.length) this.tus.resumeFromPreviousUpload(previous[0]);
+        if (previous.length) this._resumeFrom(previous[0]);
       } catch (error) {
         // No storage: start afresh.
       }
@@ -102,6 +110,24 @@ export class FileUpload {
     this.start();
   }
 
+  /**
+   * Continue the stored upload `previous` in the parts it was made of, with
+   * their boundaries (storage.js): tus-js-client would send its stored parts
+   * the bytes of this upload's boundaries, unchecked. When it cannot be
+   * continued, this upload starts afresh.
+   */
+  _resumeFrom(previous) {
+    const resumed = resumeOptions(previous, this.file.size);
+    if (!resumed) return;
+    // The layout hint is for parts made with this upload's own layout: a
+    // part made again (the server lost it) joins no group.
+    const partial = { ...this.options.metadataForPartialUploads };
+    delete partial['concat-layout'];
+    Object.assign(this.options, resumed, { metadataForPartialUploads: partial });
+    this.tus = this._makeTus();
+    this.tus.resumeFromPreviousUpload(previous);
+  }
+
   _set(state) {
     this.state = state;
     this.options.onChange?.(this);
@@ -109,11 +135,17 @@ export class FileUpload {
 
   _makeTus() {
     const options = this.options;
+    // Copies: tus-js-client writes the parts' URLs into them.
+    const boundaries = boundariesFit(options) ? plainBoundaries(options.parallelUploadBoundaries) : null;
     return new Upload(this.file, {
       endpoint: options.endpoint,
       ...(options.httpStack && { httpStack: options.httpStack }),
       chunkSize: options.chunkSize,
       parallelUploads: options.parallelUploads || 1,
+      // Where each part starts and ends (plan.js, partLayout); without them
+      // tus-js-client splits the file in equal parts. Only those made for
+      // this number of parts: a retry's options may have fewer or none.
+      ...(boundaries && { parallelUploadBoundaries: boundaries }),
       metadata: options.metadata,
       ...(options.metadataForPartialUploads && {
         metadataForPartialUploads: options.metadataForPartialUploads,
@@ -123,6 +155,8 @@ export class FileUpload {
       retryDelays: RETRY_DELAYS,
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
+      // Stored uploads say their boundaries, to be resumed with them.
+      urlStorage: boundariesStorage(() => boundaries),
       // A small file takes one request: the first chunk goes with the
       // request that creates the upload.
       uploadDataDuringCreation: options.creationWithUpload !== false,

@@ -1,0 +1,232 @@
+"""Partial uploads written in place in one shared file, joined without a copy."""
+
+from collective.tusupload.core import errors
+from collective.tusupload.core.filestore.shared import CLAIMS_SUFFIX
+from collective.tusupload.core.joins import group_of
+from collective.tusupload.core.joins import LAYOUT_KEY
+from collective.tusupload.core.metadata import format_metadata
+
+import os
+import pytest
+
+
+BASE = "http://example.org/files"
+TOKEN = "0123456789abcdef0123456789abcdef"
+SIZES = [3 * 4096, 2 * 4096, 5000]  # distinct, aligned starts, an odd tail
+
+
+def payload_of(sizes):
+    return bytes(i % 251 for i in range(sum(sizes)))
+
+
+def create_parts(client, sizes=SIZES, token=TOKEN, principal="default"):
+    """One partial upload per size, with the layout hint; their ids in order."""
+    metadata = format_metadata({LAYOUT_KEY: " ".join([token, *map(str, sizes)])})
+    return [
+        client.create(
+            size,
+            headers={"Upload-Concat": "partial", "Upload-Metadata": metadata},
+            principal=principal,
+        )
+        for size in sizes
+    ]
+
+
+def send(client, upload_id, data, chunk=4000):
+    for offset in range(0, len(data), chunk):
+        response = client.patch(upload_id, offset, data[offset : offset + chunk])
+        assert response.status == 204, response.body
+
+
+def pieces(data, sizes=SIZES):
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    return [data[start : start + size] for start, size in zip(starts, sizes)]
+
+
+def final_of(client, ids):
+    response = client.request(
+        "POST",
+        headers={"Upload-Concat": "final;" + " ".join(f"{BASE}/{i}" for i in ids)},
+    )
+    assert response.status == 201, response.body
+    return response.headers["Location"].rsplit("/", 1)[1]
+
+
+def read(store, upload_id):
+    with store.open_data(upload_id) as data:
+        return data.read()
+
+
+def group_files(store):
+    group = group_of("alice", TOKEN)
+    return sorted(
+        name for name in os.listdir(store.directory) if name.startswith(group)
+    )
+
+
+def test_parts_sent_out_of_order_are_joined_without_a_copy(client, store):
+    data = payload_of(SIZES)
+    ids = create_parts(client)
+    assert all(store.get_info(i).join_group == group_of("alice", TOKEN) for i in ids)
+    for upload_id, piece in reversed(list(zip(ids, pieces(data)))):
+        send(client, upload_id, piece)
+    final_id = final_of(client, ids)
+    assert read(store, final_id) == data
+    final_file = os.stat(store.data_path(final_id))
+    assert final_file.st_ino == os.stat(store.data_path(ids[0])).st_ino
+    assert final_file.st_size == len(data)
+    assert group_files(store) == []  # the group's names went with the join
+    assert store.get_info(final_id).finished
+
+
+def test_each_part_reports_and_reads_only_its_region(client, store):
+    data = payload_of(SIZES)
+    ids = create_parts(client)
+    first, second, third = pieces(data)
+    send(client, ids[2], third)
+    send(client, ids[1], second[:4096])
+    assert client.head(ids[1]).headers["Upload-Offset"] == "4096"
+    assert client.head(ids[0]).headers["Upload-Offset"] == "0"
+    assert read(store, ids[2]) == third
+    assert read(store, ids[1])[:4096] == second[:4096]
+    assert store.local_path(ids[1]) is None
+    # Its region, not the whole shared file (which the others' bytes make long).
+    assert len(third) < store.usage(ids[2]) < sum(SIZES)
+
+
+def test_a_final_that_names_the_parts_in_another_order_copies(client, store):
+    data = payload_of(SIZES)
+    ids = create_parts(client)
+    for upload_id, piece in zip(ids, pieces(data)):
+        send(client, upload_id, piece)
+    order = [ids[1], ids[0], ids[2]]
+    final_id = final_of(client, order)
+    first, second, third = pieces(data)
+    assert read(store, final_id) == second + first + third
+    assert os.stat(store.data_path(final_id)).st_nlink == 1
+    # Another final may still take the group's file in place.
+    in_place = final_of(client, ids)
+    assert read(store, in_place) == data
+    assert read(store, final_id) == second + first + third
+
+
+def test_a_final_of_some_of_the_parts_copies(client, store):
+    data = payload_of(SIZES)
+    ids = create_parts(client)
+    for upload_id, piece in zip(ids, pieces(data)):
+        send(client, upload_id, piece)
+    final_id = final_of(client, ids[:2])
+    assert read(store, final_id) == data[: SIZES[0] + SIZES[1]]
+    assert os.stat(store.data_path(final_id)).st_nlink == 1
+
+
+def test_two_finals_of_the_same_parts_both_get_the_bytes(client, store):
+    data = payload_of(SIZES)
+    ids = create_parts(client)
+    for upload_id, piece in zip(ids, pieces(data)):
+        send(client, upload_id, piece)
+    first_final, second_final = final_of(client, ids), final_of(client, ids)
+    assert read(store, first_final) == read(store, second_final) == data
+    assert os.stat(store.data_path(second_final)).st_nlink == 1
+
+
+def test_a_region_is_given_once(client, store):
+    """A retried creation (its first reply lost) makes an ordinary part."""
+    data = payload_of(SIZES)
+    ids = create_parts(client)
+    again = create_parts(client, sizes=SIZES)[1]
+    assert store.get_info(again).join_group is None
+    send(client, again, pieces(data)[1])
+    for upload_id, piece in zip(ids, pieces(data)):
+        send(client, upload_id, piece)
+    with_retry = final_of(client, [ids[0], again, ids[2]])
+    assert read(store, with_retry) == data
+    assert read(store, final_of(client, ids)) == data
+
+
+def test_another_principal_with_the_same_token_has_its_own_group(
+    client, store, make_client
+):
+    data = payload_of(SIZES)
+    bob = make_client(principal="bob")
+    alices, bobs = create_parts(client), create_parts(bob)
+    assert store.get_info(bobs[0]).join_group == group_of("bob", TOKEN)
+    for upload_id, piece in zip(alices, pieces(data)):
+        send(client, upload_id, piece)
+    for upload_id, piece in zip(bobs, pieces(bytes(reversed(data)))):
+        send(bob, upload_id, piece)
+    assert read(store, final_of(client, alices)) == data
+    assert read(store, final_of(bob, bobs)) == bytes(reversed(data))
+
+
+def test_a_part_cannot_write_past_its_region(client, store):
+    ids = create_parts(client)
+    response = client.patch(ids[1], 0, b"x" * (SIZES[1] + 1))
+    assert response.status == 413
+    with pytest.raises(errors.PastLength):
+        store.append(ids[1], 0, [b"x" * (SIZES[1] + 1)])
+    assert client.head(ids[2]).headers["Upload-Offset"] == "0"
+
+
+def test_a_cut_body_keeps_what_arrived_in_the_region(client, store):
+    ids = create_parts(client)
+    data = pieces(payload_of(SIZES))[0]
+
+    def cut():
+        yield data[:5000]
+        raise OSError("client went away")
+
+    with pytest.raises(OSError):
+        store.append(ids[0], 0, cut())
+    assert read(store, ids[0])[:5000] == data[:5000]
+
+
+def test_a_hole_is_not_counted_as_stored(client, store):
+    """After a power loss, bytes the info counted may be missing: HEAD clamps."""
+    ids = create_parts(client)
+    send(client, ids[2], pieces(payload_of(SIZES))[2])  # the file is long now
+    info = store.get_info(ids[1])
+    info.offset = 4096
+    store.update_info(info)  # the info said so, the bytes never came
+    assert store.get_info(ids[1]).offset == 0
+    assert client.head(ids[1]).headers["Upload-Offset"] == "0"
+
+
+def test_removing_a_part_leaves_the_others_and_the_final_copies(client, store):
+    data = payload_of(SIZES)
+    ids = create_parts(client)
+    for upload_id, piece in zip(ids, pieces(data)):
+        send(client, upload_id, piece)
+    assert client.request("DELETE", ids[1]).status == 204
+    assert read(store, ids[2]) == pieces(data)[2]
+    replacement = client.create(SIZES[1], headers={"Upload-Concat": "partial"})
+    send(client, replacement, pieces(data)[1])
+    final_id = final_of(client, [ids[0], replacement, ids[2]])
+    assert read(store, final_id) == data
+
+
+def test_a_group_never_joined_is_an_orphan_the_cleanup_removes(client, store):
+    data = payload_of(SIZES)
+    ids = create_parts(client)
+    send(client, ids[0], pieces(data)[0])
+    group = group_of("alice", TOKEN)
+    assert group_files(store) == [group + CLAIMS_SUFFIX, group + ".data"]
+    assert store.list_orphans(older_than=float("inf")) == [group]
+    store.remove_orphan(group)
+    assert group_files(store) == []
+    assert read(store, ids[0]) == pieces(data)[0]  # the parts keep their links
+    send(client, ids[1], pieces(data)[1])
+    send(client, ids[2], pieces(data)[2])
+    # The claims went with the group: the final copies, and is right.
+    assert read(store, final_of(client, ids)) == data
+
+
+def test_a_part_created_after_the_join_is_ordinary(client, store):
+    data = payload_of(SIZES)
+    ids = create_parts(client)
+    for upload_id, piece in zip(ids, pieces(data)):
+        send(client, upload_id, piece)
+    final_id = final_of(client, ids)
+    late = create_parts(client)[0]
+    send(client, late, b"z" * SIZES[0])
+    assert read(store, final_id) == data
