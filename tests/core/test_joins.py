@@ -22,6 +22,13 @@ def test_a_part_is_known_by_its_length(length, offset):
     assert placement.group == group_of("alice", TOKEN)
 
 
+def test_a_layout_longer_than_the_size_limit_is_no_placement():
+    assert placement_of(hint(*SIZES), 4096, "alice", max_size=17288) is not None
+    assert placement_of(hint(*SIZES), 4096, "alice", max_size=17287) is None
+    # Without a limit, still no offset a filesystem can't hold.
+    assert placement_of(hint(10**18, 4096), 4096, "alice") is None
+
+
 def test_groups_are_per_principal():
     assert group_of("alice", TOKEN) != group_of("bob", TOKEN)
     assert group_of(None, TOKEN) != group_of("alice", TOKEN)

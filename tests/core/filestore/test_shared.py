@@ -230,3 +230,29 @@ def test_a_part_created_after_the_join_is_ordinary(client, store):
     late = create_parts(client)[0]
     send(client, late, b"z" * SIZES[0])
     assert read(store, final_id) == data
+
+
+def test_a_final_made_before_its_parts_are_complete_joins_in_place(client, store):
+    """concatenation-unfinished: the last part's request joins the final."""
+    data = payload_of(SIZES)
+    ids = create_parts(client)
+    send(client, ids[0], pieces(data)[0])
+    final_id = final_of(client, ids)
+    assert not store.get_info(final_id).finished
+    send(client, ids[2], pieces(data)[2])
+    send(client, ids[1], pieces(data)[1])
+    assert store.get_info(final_id).finished
+    assert read(store, final_id) == data
+    assert group_files(store) == []
+
+
+def test_a_part_far_past_the_size_limit_is_not_placed(make_client, store):
+    client = make_client(max_size=1 << 20)
+    sizes = [4096, 1 << 30]
+    ids = create_parts(client, sizes=sizes[:1] + [8192])
+    assert store.get_info(ids[0]).join_group is not None
+    metadata = format_metadata({LAYOUT_KEY: " ".join([TOKEN, *map(str, sizes)])})
+    far = client.create(
+        4096, headers={"Upload-Concat": "partial", "Upload-Metadata": metadata}
+    )
+    assert store.get_info(far).join_group is None

@@ -164,7 +164,9 @@ class Engine:
             is_partial=is_partial,
         )
         if is_partial and isinstance(self.store, SharedPartials):
-            placement = placement_of(metadata, length, request.principal)
+            placement = placement_of(
+                metadata, length, request.principal, max_size=self.limits.max_size
+            )
             if placement is not None:
                 info.join_group = placement.group
                 info.join_offset = placement.offset

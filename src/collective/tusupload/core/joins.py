@@ -34,6 +34,9 @@ LAYOUT_KEY = "concat-layout"
 ALIGNMENT = 4096
 #: More parts than this are not placed (a client sends a handful).
 MOST_PARTS = 64
+#: A layout longer than this is not placed, whatever the size limit: a
+#: shared file stays far below what filesystems allow (ext4: 16 TiB).
+MOST_BYTES = 1 << 42
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}\Z")
 SIZE_PATTERN = re.compile(r"^[0-9]{1,19}\Z")
 
@@ -53,12 +56,17 @@ def group_of(principal: str | None, token: str) -> str:
 
 
 def placement_of(
-    metadata: Mapping[str, str | None], length: int | None, principal: str | None
+    metadata: Mapping[str, str | None],
+    length: int | None,
+    principal: str | None,
+    *,
+    max_size: int | None = None,
 ) -> Placement | None:
     """Where the partial upload of ``length`` bytes belongs, if its hint says.
 
     None for no hint, a malformed one, a length it does not name exactly
-    once, or an offset that is not aligned.
+    once, an offset that is not aligned, or a layout longer than
+    ``max_size`` (the final upload could not be made anyway).
     """
     hint = metadata.get(LAYOUT_KEY)
     if not hint or not length:
@@ -70,7 +78,8 @@ def placement_of(
     if not all(SIZE_PATTERN.match(text) for text in sizes_text):
         return None
     sizes = [int(text) for text in sizes_text]
-    if sizes.count(length) != 1:
+    most = MOST_BYTES if max_size is None else min(max_size, MOST_BYTES)
+    if sizes.count(length) != 1 or sum(sizes) > most:
         return None
     offset = sum(sizes[: sizes.index(length)])
     if offset % ALIGNMENT:
