@@ -11,8 +11,9 @@ The same directory usually holds the ``<id>.lock`` files of a
 them alone.
 
 A partial upload that says where it belongs in its final upload
-(``join_group``) is written in place in one file its group shares, and the
-final takes that file without a copy: see :mod:`.shared`.
+(``join_group``) has ``<id>.part`` instead of ``<id>.data``: a link to one
+file its group shares, written in its region, which the final takes
+without a copy (see :mod:`.shared`).
 
 The info file is the truth: its ``offset`` only advances after the data up to
 it is on disk, so a crash leaves at worst a data file that is *longer* than
@@ -37,6 +38,8 @@ from collective.tusupload.core.filestore import infofile
 from collective.tusupload.core.filestore import layout
 from collective.tusupload.core.filestore.leftovers import FileLeftovers
 from collective.tusupload.core.filestore.shared import Group
+from collective.tusupload.core.filestore.shared import holes_mean_unwritten
+from collective.tusupload.core.filestore.shared import PART_SUFFIX
 from collective.tusupload.core.filestore.shared import Region
 from collective.tusupload.core.filestore.shared import region_of
 from collective.tusupload.core.filestore.shared import RegionReader
@@ -97,6 +100,8 @@ class FileStore(
         self.directory = os.fspath(directory)
         self.fsync = fsync
         os.makedirs(self.directory, exist_ok=True)
+        #: Whether partial uploads may be placed in shared files here.
+        self.places_parts = holes_mean_unwritten(self.directory)
 
     # -- paths ------------------------------------------------------------
 
@@ -111,12 +116,15 @@ class FileStore(
         """Return the path of the info file."""
         return self._path(upload_id, layout.INFO_SUFFIX)
 
+    def part_path(self, upload_id: str) -> str:
+        """Return the path of a placed part's link to its group's file."""
+        return self._path(upload_id, PART_SUFFIX)
+
     def local_path(self, upload_id: str) -> str | None:
         """The data file's path (see :meth:`data_path`); None for a placed part,
         whose file holds other parts' bytes too."""
-        if self._region(upload_id) is not None:
-            return None
-        return self.data_path(upload_id)
+        path, region = self._where(upload_id)
+        return path if region is None else None
 
     # -- info -------------------------------------------------------------
 
@@ -130,13 +138,16 @@ class FileStore(
         :raises errors.InsufficientStorage: if the upload's length is more
             than the free space, or the disk is full; no file is left then.
         """
-        self._check_free_space(info.length)
+        if not self._joins_in_place(info):
+            self._check_free_space(info.length)
         data_path = self.data_path(info.id)
-        region = region_of(info)
+        region = region_of(info) if self.places_parts else None
         with no_space_as_507():
-            if region is None or not self._group(info).claim(
-                info.id, region, data_path
+            if region is not None and self._group(info).claim(
+                info.id, region, self.part_path(info.id)
             ):
+                data_path = self.part_path(info.id)
+            else:
                 info.join_group = None
                 info.join_offset = 0
                 flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
@@ -186,15 +197,28 @@ class FileStore(
             raise errors.NotFound()
         return info
 
-    def _region(self, upload_id: str) -> Region | None:
-        """The region of a placed partial upload; None for its own file."""
-        try:
-            return region_of(self._load_info(upload_id))
-        except errors.NotFound:
-            return None
+    def _where(self, upload_id: str) -> tuple[str, Region | None]:
+        """The file that holds the upload's bytes, and its region there
+        (None: the whole file, the upload's own)."""
+        part_path = self.part_path(upload_id)
+        if not os.path.exists(part_path):
+            return self.data_path(upload_id), None
+        return part_path, region_of(self._load_info(upload_id))
 
     def _group(self, info: UploadInfo) -> Group:
-        return Group(self.directory, check_upload_id(info.join_group))
+        group_id = check_upload_id(info.join_group)
+        return Group(self.directory, group_id, sync=self.fsync)
+
+    def _joins_in_place(self, info: UploadInfo) -> bool:
+        """Whether a final upload's partials are all placed in one group
+        (then joining them needs no room on the disk)."""
+        if not info.is_final or not info.partial_ids:
+            return False
+        try:
+            groups = {self._load_info(i).join_group for i in info.partial_ids}
+        except errors.NotFound:
+            return False
+        return len(groups) == 1 and None not in groups
 
     @staticmethod
     def _read_info_payload(path: str) -> bytes:
@@ -270,8 +294,8 @@ class FileStore(
         shared); what lies past its offset is written over.
         """
         written = 0
-        region = self._region(upload_id)
-        with no_space_as_507(), self._open_for_writing(upload_id, region) as data_file:
+        path, region = self._where(upload_id)
+        with no_space_as_507(), self._open_for_writing(path, region) as data_file:
             start = self._cut_to(data_file, offset, region)
             descriptor = data_file.fileno()
             try:
@@ -304,7 +328,7 @@ class FileStore(
         if not self.fsync:
             return
         # Any descriptor flushes the file's pages.
-        descriptor = os.open(self.data_path(upload_id), os.O_RDONLY)
+        descriptor = os.open(self._where(upload_id)[0], os.O_RDONLY)
         try:
             os.fdatasync(descriptor)
         finally:
@@ -319,10 +343,10 @@ class FileStore(
         count: int,
     ) -> int:
         """Cut the data to ``offset``, then copy the region in the kernel."""
-        region = self._region(upload_id)
+        path, region = self._where(upload_id)
         if region is not None:
             count = min(count, region.length - offset)
-        with no_space_as_507(), self._open_for_writing(upload_id, region) as data_file:
+        with no_space_as_507(), self._open_for_writing(path, region) as data_file:
             start = self._cut_to(data_file, offset, region)
             written = copy_region(
                 source_fd, source_offset, data_file.fileno(), start + offset, count
@@ -337,14 +361,18 @@ class FileStore(
         joined = self._join_in_place(upload_id, partials)
         if joined is not None:
             return joined
+        if self._joins_in_place(self._load_info(upload_id)):
+            # create() took no room for it: it must be there for a copy.
+            self._check_free_space(sum(partial.length or 0 for partial in partials))
         written = 0
-        with no_space_as_507(), self._open_for_writing(upload_id) as data_file:
+        path = self.data_path(upload_id)
+        with no_space_as_507(), self._open_for_writing(path) as data_file:
             self._cut_to(data_file, 0)
             for partial in partials:
                 count = partial.length or 0
-                region = region_of(partial)
+                source_path, region = self._where(partial.id)
                 start = region.start if region is not None else 0
-                with open(self.data_path(partial.id), "rb") as source:
+                with open(source_path, "rb") as source:
                     copied = copy_region(
                         source.fileno(), start, data_file.fileno(), written, count
                     )
@@ -361,17 +389,17 @@ class FileStore(
         if any(partial.join_group != partials[0].join_group for partial in partials):
             return None
         group = self._group(partials[0])
-        part_paths = [self.data_path(partial.id) for partial in partials]
-        if not group.seal(partials, part_paths):
-            return None
+        part_paths = [self.part_path(partial.id) for partial in partials]
         path = self.data_path(upload_id)
         temp_path = f"{path}{layout.TEMP_MARKER}{secrets.token_hex(4)}"
+        if not group.take(partials, part_paths, temp_path):
+            return None
         try:
-            os.link(group.data_path, temp_path)
             os.replace(temp_path, path)
-        except BaseException:
+        except OSError:
+            # Sealed, but not the final's: its parts are intact, copy them.
             layout.unlink_quietly(temp_path)
-            raise
+            return None
         group.forget()
         if self.fsync:
             self._sync_directory()
@@ -380,35 +408,36 @@ class FileStore(
     def truncate(self, upload_id: str, offset: int) -> None:
         """Cut the data file back to ``offset`` bytes (a placed part's bytes
         past its offset are simply not counted, and written over)."""
-        if self._region(upload_id) is not None:
+        path, region = self._where(upload_id)
+        if region is not None:
             return
-        with self._open_for_writing(upload_id) as data_file:
+        with self._open_for_writing(path) as data_file:
             data_file.truncate(offset)
             if self.fsync:
                 os.fdatasync(data_file.fileno())
 
     def open_data(self, upload_id: str) -> BinaryIO:
         """Open the data file (a placed part: its region) for reading."""
-        region = self._region(upload_id)
+        path, region = self._where(upload_id)
         try:
             if region is not None:
-                return RegionReader(self.data_path(upload_id), region)  # type: ignore[return-value]
-            return open(self.data_path(upload_id), "rb")
+                return RegionReader(path, region)  # type: ignore[return-value]
+            return open(path, "rb")
         except FileNotFoundError:
             raise errors.NotFound() from None
 
     def remove(self, upload_id: str) -> int:
         """Remove info first (the upload stops existing), then the data."""
-        region = self._region(upload_id)
+        where = self._where(upload_id)
         freed = self._unlink(self.info_path(upload_id))
-        freed += self._unlink_data(upload_id, region)
+        freed += self._unlink_data(*where)
         if self.fsync:
             self._sync_directory()
         return freed
 
     def remove_data(self, upload_id: str) -> int:
         """Unlink the data file; the info stays."""
-        return self._unlink_data(upload_id, self._region(upload_id))
+        return self._unlink_data(*self._where(upload_id))
 
     # -- helpers ------------------------------------------------------------
 
@@ -418,7 +447,7 @@ class FileStore(
         try:
             if region is None:
                 return os.stat(self.data_path(upload_id)).st_size
-            descriptor = os.open(self.data_path(upload_id), os.O_RDONLY)
+            descriptor = os.open(self.part_path(upload_id), os.O_RDONLY)
         except FileNotFoundError:
             return None
         try:
@@ -426,13 +455,20 @@ class FileStore(
         finally:
             os.close(descriptor)
 
-    def _unlink_data(self, upload_id: str, region: Region | None) -> int:
-        """Unlink the data file; the bytes freed (a placed part: its region's,
-        counted as if it were the last to go)."""
+    def _unlink_data(self, path: str, region: Region | None) -> int:
+        """Unlink the data file or part link; the bytes freed (a placed
+        part's: its region's, counted as if it were the last to go)."""
         if region is None:
-            return self._unlink(self.data_path(upload_id))
-        stored = self._data_size(upload_id, region) or 0
-        layout.unlink_quietly(self.data_path(upload_id))
+            return self._unlink(path)
+        try:
+            descriptor = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return 0
+        try:
+            stored = stored_in(descriptor, region)
+        finally:
+            os.close(descriptor)
+        layout.unlink_quietly(path)
         return stored
 
     @staticmethod
@@ -445,9 +481,7 @@ class FileStore(
             return 0
         return size
 
-    def _open_for_writing(
-        self, upload_id: str, region: Region | None = None
-    ) -> BinaryIO:
+    def _open_for_writing(self, path: str, region: Region | None = None) -> BinaryIO:
         """Open the data file to change it, never writing through a hard link.
 
         A host that finished the upload may have hard-linked the data file
@@ -457,7 +491,6 @@ class FileStore(
         is first replaced by a private copy. A placed part's links are its
         group's, and it writes only in its region.
         """
-        path = self.data_path(upload_id)
         if region is None and os.stat(path).st_nlink > 1:
             self._unlink_copy(path)
         return open(path, "r+b")  # noqa: SIM115 - the caller closes it
