@@ -380,3 +380,14 @@ def test_a_final_joined_in_place_needs_no_room_on_the_disk(client, store, monkey
         headers={"Upload-Concat": f"final;{BASE}/{ids[1]} {BASE}/{ids[0]}"},
     )
     assert response.status == 507
+
+
+def test_a_refused_chunk_leaves_a_hole_not_bytes(client, store):
+    """Truncating a placed part punches its region past the offset, as
+    truncating a file of its own cuts it."""
+    ids = create_parts(client)
+    store.append(ids[0], 0, [b"a" * 8192])
+    store.truncate(ids[0], 4096)
+    with open(store.part_path(ids[0]), "rb") as part:
+        assert os.lseek(part.fileno(), 0, os.SEEK_HOLE) == 4096
+    assert read(store, ids[0])[:8192] == b"a" * 4096 + bytes(4096)

@@ -34,6 +34,8 @@ from collective.tusupload.core.info import UploadInfo
 from dataclasses import dataclass
 
 import contextlib
+import ctypes
+import ctypes.util
 import errno
 import fcntl
 import os
@@ -45,6 +47,8 @@ SEALED = "sealed"
 #: Filesystems on which a hole in a file is a range never written (or not
 #: yet on the disk after a power loss), never stored bytes.
 HOLES_MEAN_UNWRITTEN = frozenset({"ext4", "ext3", "xfs", "btrfs", "tmpfs", "overlay"})
+#: fallocate(2) modes: free a range and keep the size.
+_PUNCH_HOLE = 0x02 | 0x01
 #: Why a hard link can fail where placing should simply not happen.
 _NO_LINK = {errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV, errno.ENOSYS}
 
@@ -102,6 +106,24 @@ def stored_in(descriptor: int, region: Region) -> int:
             return 0
         raise
     return max(0, min(hole - region.start, region.length))
+
+
+def punch_hole(descriptor: int, start: int, length: int) -> None:
+    """Make ``length`` bytes from ``start`` a hole again (what truncating
+    does to a file of its own), so that bytes of a refused chunk are never
+    taken for stored ones after a power loss. Where the kernel or the
+    filesystem can't, the bytes simply stay: the info says what counts."""
+    if length <= 0:
+        return
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.fallocate.argtypes = [
+            ctypes.c_int,
+            ctypes.c_int,
+            ctypes.c_int64,
+            ctypes.c_int64,
+        ]
+        libc.fallocate(descriptor, _PUNCH_HOLE, start, length)
 
 
 class RegionReader:

@@ -40,6 +40,7 @@ from collective.tusupload.core.filestore.leftovers import FileLeftovers
 from collective.tusupload.core.filestore.shared import Group
 from collective.tusupload.core.filestore.shared import holes_mean_unwritten
 from collective.tusupload.core.filestore.shared import PART_SUFFIX
+from collective.tusupload.core.filestore.shared import punch_hole
 from collective.tusupload.core.filestore.shared import Region
 from collective.tusupload.core.filestore.shared import region_of
 from collective.tusupload.core.filestore.shared import RegionReader
@@ -406,10 +407,14 @@ class FileStore(
         return sum(partial.length or 0 for partial in partials)
 
     def truncate(self, upload_id: str, offset: int) -> None:
-        """Cut the data file back to ``offset`` bytes (a placed part's bytes
-        past its offset are simply not counted, and written over)."""
+        """Cut the data file back to ``offset`` bytes (a placed part's region
+        past ``offset``: made a hole again)."""
         path, region = self._where(upload_id)
         if region is not None:
+            with open(path, "r+b") as part_file:
+                punch_hole(
+                    part_file.fileno(), region.start + offset, region.length - offset
+                )
             return
         with self._open_for_writing(path) as data_file:
             data_file.truncate(offset)
