@@ -38,6 +38,7 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import functools
 import os
 
 
@@ -87,8 +88,10 @@ def filesystem_type(path: str, mounts: str = "/proc/self/mounts") -> str | None:
     return kind
 
 
+@functools.lru_cache(maxsize=64)
 def holes_mean_unwritten(directory: str) -> bool:
-    """Whether parts may be placed in ``directory`` (see the module's doc)."""
+    """Whether parts may be placed in ``directory`` (see the module's doc);
+    asked once per directory and process (a store may be made per request)."""
     return filesystem_type(directory) in HOLES_MEAN_UNWRITTEN
 
 
