@@ -83,7 +83,8 @@ class FileStore(
     DeferredLength,
     FileLeftovers,
 ):
-    """A :class:`Store` with one data file and one info file per upload.
+    """A :class:`Store` with one data file (a placed part: a link to its
+    group's file) and one info file per upload.
 
     It allows every protocol extension (termination, concatenation with a
     join in the kernel, or none for parts written in place, deferred
