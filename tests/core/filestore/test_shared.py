@@ -41,6 +41,12 @@ def send(client, upload_id, data, chunk=4000):
         assert response.status == 204, response.body
 
 
+def send_parts(client, ids, data):
+    """Send each part its piece of ``data``, in order."""
+    for upload_id, piece in zip(ids, pieces(data)):
+        send(client, upload_id, piece)
+
+
 def pieces(data, sizes=SIZES):
     starts = [sum(sizes[:i]) for i in range(len(sizes))]
     return [data[start : start + size] for start, size in zip(starts, sizes)]
@@ -100,8 +106,7 @@ def test_each_part_reports_and_reads_only_its_region(client, store):
 def test_a_final_that_names_the_parts_in_another_order_copies(client, store):
     data = payload_of(SIZES)
     ids = create_parts(client)
-    for upload_id, piece in zip(ids, pieces(data)):
-        send(client, upload_id, piece)
+    send_parts(client, ids, data)
     order = [ids[1], ids[0], ids[2]]
     final_id = final_of(client, order)
     first, second, third = pieces(data)
@@ -116,8 +121,7 @@ def test_a_final_that_names_the_parts_in_another_order_copies(client, store):
 def test_a_final_of_some_of_the_parts_copies(client, store):
     data = payload_of(SIZES)
     ids = create_parts(client)
-    for upload_id, piece in zip(ids, pieces(data)):
-        send(client, upload_id, piece)
+    send_parts(client, ids, data)
     final_id = final_of(client, ids[:2])
     assert read(store, final_id) == data[: SIZES[0] + SIZES[1]]
     assert os.stat(store.data_path(final_id)).st_nlink == 1
@@ -126,8 +130,7 @@ def test_a_final_of_some_of_the_parts_copies(client, store):
 def test_two_finals_of_the_same_parts_both_get_the_bytes(client, store):
     data = payload_of(SIZES)
     ids = create_parts(client)
-    for upload_id, piece in zip(ids, pieces(data)):
-        send(client, upload_id, piece)
+    send_parts(client, ids, data)
     first_final, second_final = final_of(client, ids), final_of(client, ids)
     assert read(store, first_final) == read(store, second_final) == data
     assert os.stat(store.data_path(second_final)).st_nlink == 1
@@ -140,8 +143,7 @@ def test_a_region_is_given_once(client, store):
     again = create_parts(client, sizes=SIZES)[1]
     assert store.get_info(again).join_group is None
     send(client, again, pieces(data)[1])
-    for upload_id, piece in zip(ids, pieces(data)):
-        send(client, upload_id, piece)
+    send_parts(client, ids, data)
     with_retry = final_of(client, [ids[0], again, ids[2]])
     assert read(store, with_retry) == data
     assert read(store, final_of(client, ids)) == data
@@ -154,10 +156,8 @@ def test_another_principal_with_the_same_token_has_its_own_group(
     bob = make_client(principal="bob")
     alices, bobs = create_parts(client), create_parts(bob)
     assert store.get_info(bobs[0]).join_group == group_of("bob", TOKEN)
-    for upload_id, piece in zip(alices, pieces(data)):
-        send(client, upload_id, piece)
-    for upload_id, piece in zip(bobs, pieces(bytes(reversed(data)))):
-        send(bob, upload_id, piece)
+    send_parts(client, alices, data)
+    send_parts(bob, bobs, bytes(reversed(data)))
     assert read(store, final_of(client, alices)) == data
     assert read(store, final_of(bob, bobs)) == bytes(reversed(data))
 
@@ -198,8 +198,7 @@ def test_a_hole_is_not_counted_as_stored(client, store):
 def test_removing_a_part_leaves_the_others_and_the_final_copies(client, store):
     data = payload_of(SIZES)
     ids = create_parts(client)
-    for upload_id, piece in zip(ids, pieces(data)):
-        send(client, upload_id, piece)
+    send_parts(client, ids, data)
     assert client.request("DELETE", ids[1]).status == 204
     assert read(store, ids[2]) == pieces(data)[2]
     replacement = client.create(SIZES[1], headers={"Upload-Concat": "partial"})
@@ -228,8 +227,7 @@ def test_a_group_the_cleanup_removes_under_its_parts_only_costs_the_copy(client,
 def test_a_part_created_after_the_join_is_ordinary(client, store):
     data = payload_of(SIZES)
     ids = create_parts(client)
-    for upload_id, piece in zip(ids, pieces(data)):
-        send(client, upload_id, piece)
+    send_parts(client, ids, data)
     final_id = final_of(client, ids)
     late = create_parts(client)[0]
     send(client, late, b"z" * SIZES[0])
@@ -288,8 +286,7 @@ def test_parts_are_not_placed_where_a_hole_may_hold_zeros(client, store):
     data = payload_of(SIZES)
     ids = create_parts(client)
     assert all(store.get_info(i).join_group is None for i in ids)
-    for upload_id, piece in zip(ids, pieces(data)):
-        send(client, upload_id, piece)
+    send_parts(client, ids, data)
     assert read(store, final_of(client, ids)) == data
 
 
@@ -324,16 +321,14 @@ def test_a_filesystem_without_hard_links_gets_ordinary_parts(
     ids = create_parts(client)
     assert all(store.get_info(i).join_group is None for i in ids)
     monkeypatch.undo()
-    for upload_id, piece in zip(ids, pieces(data)):
-        send(client, upload_id, piece)
+    send_parts(client, ids, data)
     assert read(store, final_of(client, ids)) == data
 
 
 def test_a_group_removed_before_the_join_is_copied_without_an_error(client, store):
     data = payload_of(SIZES)
     ids = create_parts(client)
-    for upload_id, piece in zip(ids, pieces(data)):
-        send(client, upload_id, piece)
+    send_parts(client, ids, data)
     shared.Group(store.directory, group_of("alice", TOKEN)).remove()
     final_id = final_of(client, ids)
     assert read(store, final_id) == data
@@ -360,8 +355,7 @@ def test_a_claim_that_loses_its_file_to_the_cleanup_claims_in_a_new_one(
     stray = create_parts(client, sizes=[99 * 4096, 5000])[1]
     monkeypatch.undo()
     assert store.get_info(stray).join_group is not None
-    for upload_id, piece in zip(ids, pieces(data)):
-        send(client, upload_id, piece)
+    send_parts(client, ids, data)
     final_id = final_of(client, ids)
     send(client, stray, b"X" * 5000)
     assert read(store, final_id) == data
@@ -370,8 +364,7 @@ def test_a_claim_that_loses_its_file_to_the_cleanup_claims_in_a_new_one(
 def test_a_final_joined_in_place_needs_no_room_on_the_disk(client, store, monkeypatch):
     data = payload_of(SIZES)
     ids = create_parts(client)
-    for upload_id, piece in zip(ids, pieces(data)):
-        send(client, upload_id, piece)
+    send_parts(client, ids, data)
     monkeypatch.setattr(type(store), "free_space", lambda self: max(SIZES))
     assert read(store, final_of(client, ids)) == data
     # A copy still needs it.

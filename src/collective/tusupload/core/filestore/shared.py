@@ -119,14 +119,20 @@ def punch_hole(descriptor: int, start: int, length: int) -> None:
     if length <= 0:
         return
     with contextlib.suppress(OSError, AttributeError, TypeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.fallocate.argtypes = [
-            ctypes.c_int,
-            ctypes.c_int,
-            ctypes.c_int64,
-            ctypes.c_int64,
-        ]
-        libc.fallocate(descriptor, _PUNCH_HOLE, start, length)
+        _fallocate()(descriptor, _PUNCH_HOLE, start, length)
+
+
+@functools.lru_cache(maxsize=1)
+def _fallocate():
+    """libc's fallocate(2), looked up once."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.fallocate.argtypes = [
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_int64,
+        ctypes.c_int64,
+    ]
+    return libc.fallocate
 
 
 class RegionReader:
